@@ -20,7 +20,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["s2hand", "s2hand.*"]),
-    package_data={"s2hand": ["hand/assets/*.npz", "config/*.json"]},
+    package_data={"s2hand": ["hand/assets/*.npz"]},
     include_package_data=True,
     install_requires=read_requirements("requirements.txt"),
     extras_require={"dev": read_requirements("requirements-dev.txt")},

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Speed benchmarks: ``python scripts/benchmark.py {mano,render,data,model,train} [options]``.
+"""Speed benchmarks: ``python scripts/benchmark.py {mano,render,data,model,losses,train} [options]``.
 
 Each sub-command lives in ``scripts/bench/<name>.py`` and defines ``add_arguments(parser)``
 and ``run(args)``. Results are printed as a table with the machine, batch sizes and the
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent / "bench"
-COMMANDS = ("mano", "render", "data", "model", "train")
+COMMANDS = ("mano", "render", "data", "model", "losses", "train")
 
 
 def _load(name: str):

@@ -1,1 +1,115 @@
-"""s2hand.data"""
+"""Datasets (FreiHAND, HO3D), offline 2D detections, augmentation, batch normalisation and the
+synthetic dataset generator. See docs/datasets.md."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from torch.utils.data import Dataset
+
+from s2hand.data.augment import AugmentParams
+from s2hand.data.batch import normalize_batch
+from s2hand.data.combined import CombinedLoader, controlled_subset, make_loader
+from s2hand.data.detections import Detections, read_detections, write_detections
+from s2hand.data.errors import (
+    CorruptImageError,
+    DataError,
+    DetectionsError,
+    MissingFileError,
+    UnsafePickleError,
+)
+from s2hand.data.freihand import FreiHandDataset
+from s2hand.data.ho3d import HO3DDataset
+
+__all__ = [
+    "AugmentParams", "CombinedLoader", "CorruptImageError", "DataError", "Detections",
+    "DetectionsError", "FreiHandDataset", "HO3DDataset", "Loaders", "MissingFileError",
+    "UnsafePickleError", "build_dataset", "build_loaders", "ensure_synthetic",
+    "generate_synthetic", "normalize_batch", "read_detections", "write_detections",
+]
+
+
+def build_dataset(name: str, split: str, base_path: str | Path, queries: Iterable[str], *,
+                  ho3d_version: str = "v2", augment_params: AugmentParams | None = None,
+                  on_bad_image: str = "fail", semi_ratio: float | None = None,
+                  versions: Iterable[str] = ("gs",), seed: int = 0) -> Dataset:
+    """Dataset ``name`` ("FreiHand" or "HO3D") for ``split`` ("training"/"evaluation")."""
+    if base_path is None:
+        raise DataError(f"no root folder configured for dataset {name!r} (set "
+                        f"{'freihand' if name == 'FreiHand' else 'ho3d'}_base_path).")
+    if name == "FreiHand":
+        return FreiHandDataset(base_path, split, queries, versions=versions,
+                               augment_params=augment_params or AugmentParams(),
+                               semi_ratio=semi_ratio, on_bad_image=on_bad_image, seed=seed)
+    if name == "HO3D":
+        return HO3DDataset(base_path, split, queries, version=ho3d_version,
+                           on_bad_image=on_bad_image, seed=seed)
+    raise ValueError(f"unknown dataset {name!r}; expected 'FreiHand' or 'HO3D'")
+
+
+@dataclass
+class Loaders:
+    """``train``: round-robin over the training datasets (None in evaluation mode);
+    ``val``: one loader per validation dataset, by name. All yield normalised batches."""
+
+    train: CombinedLoader | None
+    val: dict[str, CombinedLoader]
+
+
+def _augment_params(config: Any) -> AugmentParams:
+    a = config.augmentation
+    return AugmentParams(max_rotation=math.radians(a.rotation_deg), scale_jitter=a.scale_jitter,
+                         shift_jitter=a.translation_jitter_px, color_jitter=a.color_jitter)
+
+
+def build_loaders(config: Any) -> Loaders:
+    """Loaders of an :class:`~s2hand.config.ExperimentConfig`.
+
+    Generates the configured synthetic dataset first when ``config.synthetic_data`` is set and
+    the dataset root holds no dataset yet.
+    """
+    synth = getattr(config, "synthetic_data", None)
+    if synth is not None:
+        name = "FreiHand" if synth.layout == "freihand" else "HO3D"
+        ensure_synthetic(synth.layout, config.dataset_root(name), synth.num_train,
+                         synth.num_eval, synth.seed, hand_model=config.hand_model)
+    common = dict(ho3d_version=config.ho3d_version, augment_params=_augment_params(config),
+                  on_bad_image="fail" if config.fail_on_bad_image else "skip", seed=config.seed)
+    train = None
+    if config.run_mode == "training":
+        loaders = {}
+        for k, name in enumerate(config.train_datasets):
+            ds = build_dataset(name, "training", config.dataset_root(name),
+                               config.train_queries_for(name), semi_ratio=config.semi_ratio,
+                               **common)
+            if config.controlled_exp:
+                ds = controlled_subset(ds, config.controlled_size, len(config.train_datasets))
+            loaders[name] = make_loader(ds, config.train_batch, True, config.num_workers,
+                                        config.seed + k)
+        train = CombinedLoader(loaders)
+    val = {}
+    for name in config.val_datasets:
+        ds = build_dataset(name, "evaluation", config.dataset_root(name), config.val_queries,
+                           **common)
+        val[name] = CombinedLoader({name: make_loader(ds, config.val_batch, False,
+                                                      config.num_workers, config.seed)})
+    return Loaders(train, val)
+
+
+def generate_synthetic(*args: Any, **kwargs: Any) -> dict:
+    """See :func:`s2hand.data.synthetic.generate_synthetic` (imported lazily: needs the hand
+    model and the renderer)."""
+    from s2hand.data.synthetic import generate_synthetic as gen
+
+    return gen(*args, **kwargs)
+
+
+def ensure_synthetic(*args: Any, **kwargs: Any) -> bool:
+    """See :func:`s2hand.data.synthetic.ensure_synthetic`."""
+    from s2hand.data.synthetic import ensure_synthetic as ensure
+
+    return ensure(*args, **kwargs)

@@ -1,1 +1,42 @@
-"""s2hand.render"""
+"""s2hand.render: differentiable mesh renderer in pure PyTorch with neural_renderer's conventions.
+
+Stages (each a pure function on tensors): :func:`project_to_ndc` -> :func:`rasterize`
+(:class:`Fragments`) -> :func:`face_light` / :func:`shade_fragments` -> compositing
+(:func:`composite_rgb`, :func:`composite_depth`) with soft edge gradients from
+:func:`soft_edges`. :class:`Renderer` chains them.
+"""
+
+from .compositing import add_edge_gradient, composite_depth, composite_rgb, downsample
+from .errors import RenderInputError
+from .planes import evaluate_planes, face_planes
+from .projection import ndc_to_pixel, pixel_centres_ndc, project_to_ndc
+from .rasterize import Fragments, face_orientation, faces_to_pixels, rasterize
+from .renderer import OUTPUT_NAMES, Renderer, RenderOutput
+from .shading import Lights, face_light, face_normals, shade_fragments
+from .soft import SoftEdges, soft_edges
+
+__all__ = [
+    "OUTPUT_NAMES",
+    "Fragments",
+    "Lights",
+    "RenderInputError",
+    "RenderOutput",
+    "Renderer",
+    "SoftEdges",
+    "add_edge_gradient",
+    "composite_depth",
+    "composite_rgb",
+    "downsample",
+    "evaluate_planes",
+    "face_light",
+    "face_normals",
+    "face_orientation",
+    "face_planes",
+    "faces_to_pixels",
+    "ndc_to_pixel",
+    "pixel_centres_ndc",
+    "project_to_ndc",
+    "rasterize",
+    "shade_fragments",
+    "soft_edges",
+]

@@ -1,0 +1,131 @@
+"""Rules that involve several keys of an ``ExperimentConfig`` (no file-system access)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import Problem
+from .names import DATASET_QUERY_NAMES, DETECTION_LOSSES, LOSS_REQUIRES
+
+if TYPE_CHECKING:
+    from .schema import ExperimentConfig
+
+HM_ONLY_LOSSES = frozenset({"hm_integral", "hm_integral_gt"})
+
+
+def cross_problems(cfg: ExperimentConfig) -> list[Problem]:
+    """Every cross-key problem of ``cfg``, in key order."""
+    problems: list[Problem] = []
+    for key in (
+        "train_datasets",
+        "val_datasets",
+        "losses",
+        "losses_frei",
+        "train_requires",
+        "test_requires",
+        "train_queries",
+        "train_queries_frei",
+        "train_queries_ho3d",
+        "val_queries",
+    ):
+        problems += _duplicates(key, getattr(cfg, key))
+    if not cfg.val_datasets:
+        problems.append(Problem("val_datasets", "must name at least one dataset"))
+    problems += _val_queries(cfg)
+    if cfg.test_refinement and "heatmaps" not in cfg.test_requires:
+        problems.append(
+            Problem(
+                "test_refinement", 'needs "heatmaps" in test_requires (it fits to the 2D branch)'
+            )
+        )
+    if cfg.run_mode == "training":
+        problems += _training(cfg)
+    return problems
+
+
+def _duplicates(key: str, values: list[str]) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for i, value in enumerate(values):
+        if value in seen:
+            out.append(Problem(f"{key}[{i}]", f'"{value}" is listed twice; remove one'))
+        seen.add(value)
+    return out
+
+
+def _val_queries(cfg: ExperimentConfig) -> list[Problem]:
+    # Q2: HO3D reads its crop through trans_images/trans_Ks only; "images"/"Ks" crash the
+    # original at the first test epoch.
+    problems = []
+    for dataset in cfg.val_datasets:
+        problems += _unsupported_queries("val_queries", cfg.val_queries, dataset)
+    if "HO3D" in cfg.val_datasets:
+        problems += _ho3d_image_queries("val_queries", cfg.val_queries)
+    return problems
+
+
+def _unsupported_queries(key: str, queries: list[str], dataset: str) -> list[Problem]:
+    valid = DATASET_QUERY_NAMES[dataset]
+    return [
+        Problem(f"{key}[{i}]", f'query "{query}" is not available for {dataset}')
+        for i, query in enumerate(queries)
+        if query not in valid
+    ]
+
+
+def _ho3d_image_queries(key: str, queries: list[str]) -> list[Problem]:
+    missing = [q for q in ("trans_images", "trans_Ks") if q not in queries]
+    if not missing:
+        return []
+    names = " and ".join(f'"{q}"' for q in missing)
+    return [Problem(key, f"must contain {names} for HO3D (its cropped image and intrinsics)")]
+
+
+def _training(cfg: ExperimentConfig) -> list[Problem]:
+    problems: list[Problem] = []
+    if not cfg.train_datasets:
+        problems.append(Problem("train_datasets", "must name at least one dataset in training"))
+    if cfg.init_lr <= 0:
+        problems.append(Problem("init_lr", f"must be > 0 in training, got {cfg.init_lr}"))
+    if cfg.total_epochs < 1:
+        problems.append(Problem("total_epochs", "must be at least 1 in training"))
+    if not cfg.losses:
+        problems.append(Problem("losses", "must name at least one loss term in training"))
+    for dataset in cfg.train_datasets:
+        queries = cfg.train_queries_for(dataset)
+        key = {"FreiHand": "train_queries_frei", "HO3D": "train_queries_ho3d"}[dataset]
+        key = key if getattr(cfg, key) else "train_queries"
+        problems += _unsupported_queries(key, queries, dataset)
+        if dataset == "HO3D":
+            problems += _ho3d_image_queries(key, queries)
+        else:
+            for plain in ("images", "Ks"):
+                if plain not in queries and f"trans_{plain}" not in queries:
+                    problems.append(
+                        Problem(key, f'must contain "{plain}" or "trans_{plain}" for {dataset}')
+                    )
+        needs_detections = sorted(set(cfg.losses_for(dataset)) & DETECTION_LOSSES)
+        if needs_detections and not {"open_2dj", "trans_open_2dj"} & set(queries):
+            problems.append(
+                Problem(
+                    key,
+                    f'must contain "open_2dj" or "trans_open_2dj" for {dataset}: losses '
+                    f"{', '.join(needs_detections)} use the 2D detections",
+                )
+            )
+    for key in ("losses", "losses_frei"):
+        for i, name in enumerate(getattr(cfg, key)):
+            problems += _loss_inputs(cfg, f"{key}[{i}]", name)
+    return problems
+
+
+def _loss_inputs(cfg: ExperimentConfig, path: str, name: str) -> list[Problem]:
+    if cfg.task == "hm_train" and name not in HM_ONLY_LOSSES:
+        allowed = ", ".join(sorted(HM_ONLY_LOSSES))
+        return [Problem(path, f'"{name}" cannot be trained with task "hm_train" (only {allowed})')]
+    requires = set(cfg.train_requires)
+    for group in LOSS_REQUIRES[name]:
+        if not requires & set(group):
+            need = " or ".join(f'"{g}"' for g in group)
+            return [Problem(path, f'"{name}" needs {need} in train_requires')]
+    return []

@@ -1,0 +1,334 @@
+"""Typed schema of one experiment (an S2HAND JSON config plus our additions).
+
+Every key of the original's JSON configs (s2hand.md §1.2) keeps its name and meaning, so an
+original config works once its paths are fixed. Values are checked strictly: a string where a
+number belongs is an error, not a silent conversion. Cross-key rules live in ``checks.py``;
+path existence in ``paths.py`` (only ``load_config`` checks paths, so tests and the engine can
+build configs that point nowhere).
+
+To add a key: add one ``Field`` in the section it belongs to (with a description: the docs
+test checks that ``docs/configuration.md`` mentions every key).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .errors import did_you_mean
+from .names import DATASET_NAMES, LOSS_NAMES, LOSS_WEIGHT_KEYS, QUERY_NAMES, REQUIRE_NAMES
+
+
+def _name_in(kind: str, valid: frozenset[str]):
+    def check(name: str) -> str:
+        if name not in valid:
+            hint = did_you_mean(name, valid) or f" (valid: {', '.join(sorted(valid))})"
+            raise ValueError(f'unknown {kind} "{name}"{hint}')
+        return name
+
+    return AfterValidator(check)
+
+
+def _resolve_path(value: Any) -> Any:
+    # Relative paths are taken against the current working directory, once, at load time.
+    if isinstance(value, str | os.PathLike):
+        if str(value).strip() == "":
+            raise ValueError('must not be empty (write null for "no path")')
+        return Path(os.path.abspath(os.path.expanduser(str(value))))
+    return value
+
+
+def _resolve_unless_auto(value: Any) -> Any:
+    return value if value == "auto" else _resolve_path(value)
+
+
+def _as_list(value: Any) -> Any:
+    # The original writes ``"mode": ["training"]``; a bare string is accepted too.
+    return [value] if isinstance(value, str) else value
+
+
+LossName = Annotated[str, _name_in("loss", LOSS_NAMES)]
+QueryName = Annotated[str, _name_in("query", QUERY_NAMES)]
+DatasetName = Annotated[str, _name_in("dataset", DATASET_NAMES)]
+RequireName = Annotated[str, _name_in("require", REQUIRE_NAMES)]
+PathValue = Annotated[Path, BeforeValidator(_resolve_path), Field(strict=False)]
+PosInt = Annotated[int, Field(ge=1)]
+
+_STRICT = ConfigDict(extra="forbid", strict=True, validate_default=True)
+
+
+class SyntheticDataConfig(BaseModel):
+    """Generated stand-in dataset, written to the dataset root on first use."""
+
+    model_config = _STRICT
+
+    num_train: int = Field(256, ge=1, description="Number of training samples generated.")
+    num_eval: int = Field(32, ge=1, description="Number of evaluation samples generated.")
+    seed: int = Field(0, description="Seed of the generator (same seed, same files).")
+    layout: Literal["freihand", "ho3d"] = Field(
+        "freihand", description="Folder layout written: FreiHAND_pub_v2-like or HO3D-like."
+    )
+
+
+class AugmentationConfig(BaseModel):
+    """Training-time image augmentation (applied to ``trans_*`` queries)."""
+
+    model_config = _STRICT
+
+    rotation_deg: float = Field(
+        180.0,
+        ge=0.0,
+        le=180.0,
+        description="In-plane rotation drawn from U(-r, r) degrees; 180 = original U(-pi, pi).",
+    )
+    scale_jitter: float = Field(
+        0.0, ge=0.0, lt=1.0, description="Crop scale drawn from U(1-s, 1+s); 0 = original (none)."
+    )
+    translation_jitter_px: float = Field(
+        0.0, ge=0.0, description="Crop centre shift drawn from U(-t, t) pixels; 0 = none."
+    )
+    color_jitter: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Brightness/contrast/saturation factors drawn from U(1-c, 1+c); 0 = none.",
+    )
+
+
+class ExperimentConfig(BaseModel):
+    """One experiment: what to run, on which data, with which model, losses and optimiser."""
+
+    model_config = _STRICT
+
+    # ---- what to run (§1.2) ----------------------------------------------------------------
+    mode: Annotated[list[Literal["training", "evaluation"]], BeforeValidator(_as_list)] = Field(
+        ["training"],
+        min_length=1,
+        max_length=1,
+        description='["training"] (train, test every save_interval epochs) or ["evaluation"].',
+    )
+    mode_0: Any = Field(
+        None,
+        description="Accepted and ignored (stray key in the original FreiHAND evaluation.json).",
+    )
+    task: Literal["train", "hm_train"] = Field(
+        "train", description='"train": full model; "hm_train": only the 2D heat-map branch.'
+    )
+
+    # ---- data (§1.2, §4) ---------------------------------------------------------------------
+    train_datasets: list[DatasetName] = Field(["FreiHand"], description="Training datasets.")
+    val_datasets: list[DatasetName] = Field(["FreiHand"], description="Validation/test datasets.")
+    freihand_base_path: PathValue | None = Field(None, description="FreiHAND_pub_v2 root folder.")
+    ho3d_base_path: PathValue | None = Field(None, description="HO3D root folder.")
+    ho3d_version: Literal["v2", "v3"] = Field("v2", description="HO3D release of ho3d_base_path.")
+    train_queries: list[QueryName] = Field(
+        ["images", "Ks", "joints", "open_2dj"], description="Training queries (all datasets)."
+    )
+    train_queries_frei: list[QueryName] = Field(
+        [], description="FreiHand training queries; overrides train_queries when non-empty."
+    )
+    train_queries_ho3d: list[QueryName] = Field(
+        [], description="HO3D training queries; overrides train_queries when non-empty."
+    )
+    val_queries: list[QueryName] = Field(
+        ["images", "Ks", "joints", "open_2dj"], description="Validation/test queries."
+    )
+    controlled_exp: bool = Field(False, description="Train on the first controlled_size samples.")
+    controlled_size: PosInt = Field(3000, description="Samples kept when controlled_exp (total).")
+    semi_ratio: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="FreiHAND: this fraction of samples uses GT 2D instead of detections.",
+    )
+    synthetic_data: SyntheticDataConfig | None = Field(
+        None, description="Generate a synthetic dataset at the dataset root if it is missing."
+    )
+    augmentation: AugmentationConfig = Field(
+        default_factory=AugmentationConfig, description="Training-time augmentation."
+    )
+    fail_on_bad_image: bool = Field(
+        False, description="Stop on an unreadable sample instead of skipping it with a warning."
+    )
+    image_size: int = Field(224, ge=32, multiple_of=32, description="Network input size (px).")
+
+    # ---- model (§1.3, §2) --------------------------------------------------------------------
+    train_requires: list[RequireName] = Field(
+        ["joints", "verts"], description="Outputs computed in training (also: sub-nets built)."
+    )
+    test_requires: list[RequireName] = Field(
+        ["joints", "verts"], description="Outputs computed in testing (also: sub-nets built)."
+    )
+    hand_model: PathValue | None = Field(
+        None, description="MANO_RIGHT.pkl or converted .npz; null = shipped open hand model."
+    )
+    use_mean_shape: bool = Field(True, description="Fix MANO betas to 0 as the original (Q1).")
+    renderer: Literal["torch", "nr"] = Field(
+        "torch", description='"torch" (built-in) or "nr" (optional neural_renderer backend).'
+    )
+    pretrain_model: PathValue | None = Field(None, description="Checkpoint to initialise from.")
+    pretrain_rgb2hm: PathValue | None = Field(None, description="Checkpoint with an rgb2hm part.")
+    pretrain_texture_model: PathValue | None = Field(
+        None, description="Checkpoint with a texture_light_from_low part."
+    )
+    freeze_hm_estimator: bool = Field(True, description="Freeze the 2D branch (rgb2hm) if built.")
+    only_train_regressor: bool = Field(False, description="Freeze encoder and hand decoder.")
+    only_train_texture: bool = Field(False, description="Freeze rgb2hm, encoder, hand decoder.")
+
+    # ---- optimisation (§1.5) -----------------------------------------------------------------
+    losses: list[LossName] = Field(["mscale"], description="Loss terms summed in training.")
+    losses_frei: list[LossName] = Field(
+        [], description="Loss terms for FreiHand batches; overrides losses when non-empty."
+    )
+    total_epochs: int = Field(100, ge=0, description="Epochs in this run.")
+    init_lr: float = Field(1e-3, ge=0.0, description="Learning rate (> 0 in training).")
+    lr_steps: list[PosInt] = Field([50], description="MultiStepLR milestones (epochs, increasing).")
+    lr_gamma: float = Field(0.5, gt=0.0, le=1.0, description="MultiStepLR factor.")
+    optimizer: Literal["Adam", "AdamW"] = Field("Adam", description="Optimiser.")
+    weight_decay: float | None = Field(
+        None, ge=0.0, description="Weight decay; null = 0 for Adam, 0.01 for AdamW."
+    )
+    train_batch: PosInt = Field(8, description="Training batch size.")
+    val_batch: PosInt = Field(8, description="Validation batch size.")
+    num_workers: int = Field(8, ge=0, description="DataLoader worker processes.")
+    max_iters_per_epoch: PosInt | None = Field(None, description="Cap iterations per epoch.")
+    amp: bool = Field(False, description="Mixed precision on CUDA.")
+    max_bad_batches: int = Field(
+        10, ge=0, description="Batches with a non-finite loss skipped before the run stops."
+    )
+
+    # ---- loss weights (§3.2-3.3) -------------------------------------------------------------
+    lambda_j2d: float = Field(1e-3, ge=0.0, description="Weight of open_2dj.")
+    lambda_bone_direc: float = Field(
+        0.1, ge=0.0, description="Weight of open_bone_direc, bone_direc."
+    )
+    lambda_mscale: float = Field(0.1, ge=0.0, description="Weight of mscale.")
+    lambda_pose: float = Field(0.1, ge=0.0, description="Weight of tsa_poses.")
+    lambda_hm: float = Field(1e-3, ge=0.0, description="Weight of hm_integral, hm_integral_gt.")
+    lambda_kp_cons: float = Field(2e-4, ge=0.0, description="Weight of kp_cons.")
+    lambda_laplacian: float = Field(0.1, ge=0.0, description="Weight of triangle.")
+    lambda_shape: float = Field(1e-2, ge=0.0, description="Weight of mshape.")
+    lambda_texture: float = Field(5e-3, ge=0.0, description="Weight of texture.")
+    lambda_mrgb: float = Field(1e-3, ge=0.0, description="Weight of mrgb.")
+    lambda_tex_reg: float = Field(5e-3, ge=0.0, description="Weight of mtex.")
+    lambda_j2d_gt: float = Field(1e-4, ge=0.0, description="Weight of joint_2d.")
+    lambda_j2d_de: float = Field(1e-4, ge=0.0, description="Weight of open_2dj_de.")
+    lambda_j3d: float = Field(100.0, ge=0.0, description="Weight of joint_3d.")
+    lambda_j3d_norm: float = Field(100.0, ge=0.0, description="Weight of joint_3d_norm.")
+    lambda_scale: float = Field(100.0, ge=0.0, description="Weight of scale.")
+    lambda_sil: float = Field(1.0, ge=0.0, description="Weight of sil (unweighted originally).")
+    lambda_ssim_tex: float = Field(1e-3, ge=0.0, description="Weight of the three ssim_* terms.")
+
+    # ---- run control, outputs, logging (§5) --------------------------------------------------
+    seed: int = Field(0, description="Seed of every random generator.")
+    device: str = Field("auto", description='"auto", "cpu", "cuda" or "cuda:N".')
+    base_out_path: PathValue = Field(Path("outputs/debug"), description="Output root folder.")
+    save_interval: PosInt = Field(1, description="Test, checkpoint and dump every N epochs.")
+    resume: Annotated[
+        Annotated[Path, Field(strict=False)] | Literal["auto"] | None,
+        BeforeValidator(_resolve_unless_auto),
+    ] = Field(None, description='Checkpoint to resume (optimiser too), "auto" = latest in output.')
+    keep_last_checkpoints: int = Field(3, ge=0, description="Checkpoints kept; 0 = all.")
+    is_write_tb: bool = Field(False, description="Write TensorBoard logs.")
+    writer_topic: str = Field("/runs/debug/", description="TensorBoard sub-folder (under CWD).")
+    print_freq: PosInt = Field(100, description="Console log period (iterations).")
+    demo_freq: int = Field(100, ge=0, description="Training figure period (iterations); 0 = off.")
+    demo_freq_evaluation: int = Field(
+        100, ge=0, description="Test figure period (iterations); 0 = off."
+    )
+    img_wise_save: bool = Field(False, description="Also save per-image PNGs and multi-views.")
+    export_obj: bool = Field(False, description="Write predicted meshes as .obj in tests.")
+    save_2d: bool = Field(False, description="Save 2D keypoint error curves (needs GT 2D).")
+    test_refinement: bool = Field(False, description="Test-time MANO fitting to the 2D branch.")
+    test_refinement_steps: PosInt = Field(151, description="Iterations of test_refinement.")
+
+    # ---- validators --------------------------------------------------------------------------
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", value):
+            raise ValueError(f'must be "auto", "cpu", "cuda" or "cuda:N", got "{value}"')
+        return value
+
+    @field_validator("lr_steps")
+    @classmethod
+    def _increasing(cls, steps: list[int]) -> list[int]:
+        if any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+            raise ValueError(f"must be strictly increasing epoch numbers, got {steps}")
+        return steps
+
+    @field_validator("hand_model")
+    @classmethod
+    def _hand_suffix(cls, path: Path | None) -> Path | None:
+        if path is not None and path.suffix not in (".pkl", ".npz"):
+            raise ValueError(f"must be a .pkl (MANO_RIGHT.pkl) or .npz file, got {path.name}")
+        return path
+
+    @model_validator(mode="after")
+    def _cross_checks(self, info: ValidationInfo) -> ExperimentConfig:
+        # ``load_config`` runs these itself to report them as separate lines.
+        if info.context and info.context.get("skip_cross_checks"):
+            return self
+        from .checks import cross_problems
+
+        problems = cross_problems(self)
+        if problems:
+            raise ValueError("; ".join(f"{p.path}: {p.message}" for p in problems))
+        return self
+
+    # ---- derived values ----------------------------------------------------------------------
+    @property
+    def run_mode(self) -> str:
+        """``"training"`` or ``"evaluation"``."""
+        return self.mode[0]
+
+    @property
+    def effective_weight_decay(self) -> float:
+        """``weight_decay``, or the optimiser's default when unset (0 Adam, 0.01 AdamW)."""
+        if self.weight_decay is not None:
+            return self.weight_decay
+        return 0.01 if self.optimizer == "AdamW" else 0.0
+
+    @property
+    def all_requires(self) -> set[str]:
+        """Sub-networks to build: ``train_requires ∪ test_requires`` (§1.3)."""
+        return set(self.train_requires) | set(self.test_requires)
+
+    def loss_weights(self) -> dict[str, float]:
+        """Every ``lambda_*`` weight by its key."""
+        return {key: getattr(self, key) for key in sorted(set(LOSS_WEIGHT_KEYS.values()))}
+
+    def train_queries_for(self, dataset: str) -> list[str]:
+        """Training queries of one dataset (per-dataset list when non-empty, §1.2)."""
+        own = {"FreiHand": self.train_queries_frei, "HO3D": self.train_queries_ho3d}[dataset]
+        return list(own or self.train_queries)
+
+    def losses_for(self, dataset: str) -> list[str]:
+        """Loss names used for batches of one dataset (``losses_frei`` for FreiHand, §3.1)."""
+        if dataset == "FreiHand" and self.losses_frei:
+            return list(self.losses_frei)
+        return list(self.losses)
+
+    def dataset_root(self, dataset: str) -> Path | None:
+        """Root folder configured for a dataset name."""
+        return {"FreiHand": self.freihand_base_path, "HO3D": self.ho3d_base_path}[dataset]
+
+    def datasets_used(self) -> list[str]:
+        """Dataset names this run loads (training also runs test passes)."""
+        names = list(self.val_datasets)
+        if self.run_mode == "training":
+            names = list(self.train_datasets) + names
+        return list(dict.fromkeys(names))

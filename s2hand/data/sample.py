@@ -1,0 +1,67 @@
+"""Helpers shared by the dataset classes: per-sample random generators, tensor conversion and
+the skip-or-fail policy for unreadable images."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import torch
+
+from s2hand.data.errors import CorruptImageError
+
+BadImagePolicy = Literal["fail", "skip"]
+# How many following samples are tried before giving up when images are unreadable.
+MAX_SKIP = 16
+
+
+def sample_rng(seed: int, idx: int) -> np.random.Generator:
+    """Generator for one draw of sample ``idx``.
+
+    Mixes the dataset seed, the index and one draw of torch's generator: with a fixed
+    ``torch.manual_seed`` (and DataLoader worker seeding) the draws are reproducible, while every
+    epoch sees new augmentations.
+    """
+    draw = int(torch.randint(0, 2**31 - 1, ()).item())
+    return np.random.default_rng([seed, idx, draw])
+
+
+def image_tensor(img: np.ndarray) -> torch.Tensor:
+    """``uint8 (H,W,3)`` RGB or float ``(H,W,3)`` in [0,1] → float32 ``(3,H,W)`` in [0,1]."""
+    t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
+    return t.float().div_(255.0) if img.dtype == np.uint8 else t.float()
+
+
+def f32(x: np.ndarray | float) -> torch.Tensor:
+    """float32 tensor of a numpy array or scalar."""
+    return torch.as_tensor(np.asarray(x, dtype=np.float32))
+
+
+class SkipCounter:
+    """Implements the bad-image policy: ``fail`` re-raises, ``skip`` warns, counts the file and
+    substitutes the next readable sample."""
+
+    def __init__(self, policy: BadImagePolicy):
+        if policy not in ("fail", "skip"):
+            raise ValueError(f"on_bad_image must be 'fail' or 'skip', got {policy!r}")
+        self.policy = policy
+        self.skipped: list[str] = []
+
+    def load(self, idx: int, length: int, get: Callable[[int], dict]) -> dict:
+        """``get(idx)``, or under ``skip`` the first readable of ``idx+1, idx+2, ...``."""
+        for attempt in range(MAX_SKIP):
+            j = (idx + attempt) % length
+            try:
+                sample = get(j)
+            except CorruptImageError as err:
+                if self.policy == "fail":
+                    raise
+                self.skipped.append(str(err).split(":", 1)[0])
+                warnings.warn(f"skipping unreadable sample {j}: {err} ({len(self.skipped)} "
+                              "skipped so far in this process)", stacklevel=3)
+                continue
+            return sample
+        raise CorruptImageError(f"{MAX_SKIP} consecutive unreadable samples from index {idx}; "
+                                f"last files: {', '.join(self.skipped[-3:])}")

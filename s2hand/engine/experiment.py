@@ -1,0 +1,236 @@
+"""S2HAND wiring of the generic trainer: ``run_experiment(config) -> dict``.
+
+Training: (synthetic data on first use) → model from ``train_requires ∪ test_requires`` →
+``pretrain_*`` → freezing → an initial test pass (scores of the untrained model, when the
+evaluation split has GT) → the trainer (test pass, ``pred.json`` and checkpoint every
+``save_interval`` epochs and after the last) → ``scores.json``. Evaluation: one test pass.
+Output tree (§5.8): ``<base_out_path>/{train.log, config.json, scores.json, summary.json,
+logs/metrics.{csv,jsonl}, model/, pic/, json/, obj/}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .checkpoint import CheckpointManager
+from .distributed import barrier, cleanup, init_distributed, resolve_device
+from .hand_data import build_eval_loaders, build_train_dataset, collate_tagged, prepare_synthetic
+from .hand_task import HandTask
+from .metrics_log import MetricsLogger
+from .optim import build_optimizer, build_scheduler
+from .pretrained import apply_freezing, load_pretrained
+from .trainer import Trainer, TrainerConfig
+
+log = logging.getLogger(__name__)
+
+PA_MPJPE_KEY = "xyz_al_mean3d"  # Procrustes-aligned mean joint error, cm (official key)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (2**32))  # noqa: NPY002 - datasets and libraries use the global RNG
+    torch.manual_seed(seed)
+
+
+def run_experiment(config: Any) -> dict:
+    """Build data, model, losses and optimiser from an ``ExperimentConfig`` and run its mode.
+
+    Returns the run summary (also written to ``<base_out_path>/summary.json``): the trainer's
+    summary in training mode, plus ``scores`` / ``initial_scores`` when the evaluation split has
+    ground truth, ``test_losses`` and the ``pred.json`` paths.
+    """
+    dist = init_distributed(torch.device("cuda" if config.device.startswith("cuda") or (
+        config.device == "auto" and torch.cuda.is_available()) else "cpu"))
+    device = resolve_device(config.device, dist)
+    out_dir = Path(config.base_out_path)
+    handler = _start_run_log(out_dir) if dist.is_main else None
+    try:
+        return _run(config, dist, device, out_dir)
+    finally:
+        if handler is not None:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+        cleanup(dist)
+
+
+def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
+    from s2hand.config import config_to_dict, save_config
+    from s2hand.models import build_model
+
+    if dist.is_main:
+        for sub in ("model", "pic", "json", "obj"):
+            (out_dir / sub).mkdir(parents=True, exist_ok=True)
+        save_config(config, out_dir)
+        prepare_synthetic(config)
+    barrier(dist)
+    seed_everything(config.seed)
+    model = build_model(sorted(config.all_requires), hand_model=config.hand_model,
+                        use_mean_shape=config.use_mean_shape, image_size=config.image_size,
+                        renderer=config.renderer)
+    epoch_offset = load_pretrained(model, config)
+    frozen = apply_freezing(model, config)
+    if frozen:
+        log.info("frozen sub-networks (eval-mode BatchNorm): %s", ", ".join(frozen))
+    model.to(device)
+    logger = MetricsLogger(out_dir / "logs", tb_dir=_tb_dir(config), enabled=dist.is_main)
+    task = HandTask(config, out_dir, logger)
+    eval_loaders = build_eval_loaders(config) if dist.is_main else {}
+    started = time.perf_counter()
+
+    if config.run_mode == "evaluation":
+        result = task.run_test(model, eval_loaders, device, epoch_offset)
+        logger.close()
+        summary = {"mode": "evaluation", "epoch": epoch_offset, "test_losses": result["losses"],
+                   "pred_files": result["pred_files"], "scores": _main_scores(result),
+                   "wall_seconds": round(time.perf_counter() - started, 2)}
+        _finish(out_dir, summary, initial=None)
+        return summary
+
+    initial = None
+    if dist.is_main:
+        initial = _initial_scores(config, task, model, eval_loaders, device, epoch_offset,
+                                  out_dir)
+    barrier(dist)
+    last_test: dict[str, Any] = {}
+
+    def on_evaluate(trainer: Trainer, label: int) -> dict[str, float]:
+        result = task.run_test(trainer.model, eval_loaders, device, label)
+        last_test.clear()
+        last_test.update(result)
+        flat = {f"loss_{k}": v for k, v in result["losses"].items()}
+        for name, scores in result["scores"].items():
+            prefix = "" if len(result["scores"]) == 1 else f"{name}/"
+            flat.update({f"{prefix}{k}": v for k, v in scores.items()})
+        return flat
+
+    optimizer = build_optimizer(model.parameters(), config.optimizer, config.init_lr,
+                                config.weight_decay)
+    trainer = Trainer(
+        model, task.train_step, optimizer,
+        build_scheduler(optimizer, config.lr_steps, config.lr_gamma),
+        build_train_dataset(config),
+        TrainerConfig(epochs=config.total_epochs, batch_size=config.train_batch,
+                      seed=config.seed, epoch_offset=epoch_offset,
+                      save_interval=config.save_interval, print_freq=config.print_freq,
+                      log_freq=min(10, config.print_freq), max_bad_batches=config.max_bad_batches,
+                      max_iters_per_epoch=config.max_iters_per_epoch,
+                      num_workers=config.num_workers, amp=config.amp),
+        device, collate_fn=collate_tagged, dist_info=dist,
+        checkpoints=CheckpointManager(out_dir / "model",
+                                      "handhm" if config.task == "hm_train" else "texturehand",
+                                      keep_last=config.keep_last_checkpoints),
+        logger=logger, resolved_config=json.loads(json.dumps(config_to_dict(config))),
+        on_iteration=task.on_iteration, on_evaluate=on_evaluate)
+    resume = _resume_path(config, out_dir)
+    if resume is not None:
+        trainer.resume(str(resume))
+    summary = trainer.fit()
+    summary.update({"mode": "training", "test_losses": last_test.get("losses", {}),
+                    "pred_files": last_test.get("pred_files", []),
+                    "scores": _main_scores(last_test) if last_test else None,
+                    "initial_scores": initial,
+                    "wall_seconds": round(time.perf_counter() - started, 2)})
+    if dist.is_main:
+        _finish(out_dir, summary, initial)
+    return summary
+
+
+def _initial_scores(config: Any, task: HandTask, model: torch.nn.Module, loaders: dict,
+                    device: torch.device, epoch: int, out_dir: Path) -> dict | None:
+    """Scores of the model before training; reused from ``scores.json`` on resume."""
+    if not any(has_gt for _, has_gt in loaders.values()):
+        return None
+    previous = out_dir / "scores.json"
+    if config.resume is not None and previous.is_file():
+        stored = json.loads(previous.read_text()).get("initial")
+        if stored:
+            return stored
+    result = task.run_test(model, loaders, device, epoch, tag="initial")
+    scores = _main_scores(result)
+    if scores:
+        log.info("initial %s (PA-MPJPE): %.3f cm", PA_MPJPE_KEY, scores.get(PA_MPJPE_KEY, 0.0))
+        # Written now so that a resumed run reports the same "initial" scores.
+        (out_dir / "scores.json").write_text(json.dumps({"initial": scores}, indent=2) + "\n")
+    return scores
+
+
+def _main_scores(result: dict) -> dict | None:
+    """Official scores of the first validation dataset with GT (others under ``per_dataset``)."""
+    scores = result.get("scores") or {}
+    if not scores:
+        return None
+    first = dict(next(iter(scores.values())))
+    if len(scores) > 1:
+        first["per_dataset"] = scores
+    return first
+
+
+def _finish(out_dir: Path, summary: dict, initial: dict | None) -> None:
+    scores = summary.get("scores")
+    if scores:
+        payload = dict(scores)
+        if initial:
+            payload["initial"] = initial
+        (out_dir / "scores.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    _print_summary(summary, initial)
+
+
+def _print_summary(summary: dict, initial: dict | None) -> None:
+    lines = [f"mode: {summary['mode']}"]
+    for key in ("iterations", "epochs_done", "wall_seconds", "images_per_second",
+                "bad_batches", "skipped_batches", "last_checkpoint"):
+        if key in summary:
+            lines.append(f"{key}: {summary[key]}")
+    for path in summary.get("pred_files") or []:
+        lines.append(f"predictions: {path}")
+    scores = summary.get("scores")
+    if scores:
+        for key, value in scores.items():
+            if isinstance(value, float):
+                before = f"  (initial {initial[key]:.4f})" if initial and key in initial else ""
+                lines.append(f"{key}: {value:.4f}{before}")
+        if initial and PA_MPJPE_KEY in initial and initial[PA_MPJPE_KEY] > 0:
+            change = 100.0 * (1.0 - scores[PA_MPJPE_KEY] / initial[PA_MPJPE_KEY])
+            lines.append(f"PA-MPJPE: {10 * initial[PA_MPJPE_KEY]:.2f} mm -> "
+                         f"{10 * scores[PA_MPJPE_KEY]:.2f} mm ({change:.1f}% lower)")
+    text = "\n  ".join(lines)
+    log.info("run summary:\n  %s", text)
+    print("\n== s2hand run summary ==\n  " + text, flush=True)
+
+
+def _resume_path(config: Any, out_dir: Path) -> Path | None:
+    if config.resume is None:
+        return None
+    if config.resume == "auto":
+        latest = CheckpointManager(out_dir / "model").latest_path
+        if latest.is_file():
+            return latest
+        log.info("resume=auto: no %s yet, starting from scratch", latest)
+        return None
+    return Path(config.resume)
+
+
+def _tb_dir(config: Any) -> Path | None:
+    if not config.is_write_tb:
+        return None
+    return Path.cwd() / config.writer_topic.strip("/") / time.strftime("%Y%m%d-%H%M%S")
+
+
+def _start_run_log(out_dir: Path) -> logging.Handler:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(out_dir / "train.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    return handler

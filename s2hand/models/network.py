@@ -1,0 +1,163 @@
+"""The S2HAND network (§2.1): 2D heat-map branch, 3D MANO branch, texture/light head, renderer.
+
+The two branches share no features; they are coupled only by losses. Sub-modules carry the
+original names (``encoder``, ``hand_decoder``, ``rgb2hm``, ``texture_light_from_low``) so the
+original checkpoints map one to one (see :mod:`s2hand.models.checkpoint`). The module is built
+by :func:`s2hand.models.build_model`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .encoder import Encoder
+from .hand_decoder import HandDecoder
+from .hourglass import RGB2HM
+from .integral import integral_uv
+from .output import S2HandOutput
+from .texture_light import TextureLightHead
+
+TASKS = ("train", "hm_train")
+# Depth at or beyond this is zeroed after rendering, as the original (§2.9, §6 Q7).
+MAX_RENDER_DEPTH = 1.0
+
+
+class ModelInputError(ValueError):
+    """Bad input to the network or a request for a branch that was not built."""
+
+
+def project_points(points: Tensor, Ks: Tensor) -> Tensor:
+    """Perspective projection (the original ``proj_func``): ``(B,N,3)``, ``(B,3,3)`` -> ``(B,N,2)``.
+
+    ``uvw = K @ X``, ``(u, v) = uvw[:2] / uvw[2]``; pixels of the image K belongs to.
+    """
+    uvw = points @ Ks.transpose(1, 2)
+    return uvw[..., :2] / uvw[..., 2:3]
+
+
+def heatmap_frame_size(image_size: int) -> int:
+    """Side of the zero-padded square the hourglass sees: 256 for the 224 input (§2.2).
+
+    The hourglass needs a multiple of 64 (stride 4 stem, four 2x poolings).
+    """
+    return -(-image_size // 64) * 64
+
+
+class S2HandNet(nn.Module):
+    """S2HAND: ``forward(images, Ks, requires, task)`` -> :class:`S2HandOutput`.
+
+    Args:
+        encoder, hand_decoder, texture_light_from_low: the 3D branch (all three or none).
+        rgb2hm: the 2D branch, or ``None``.
+        renderer: an :class:`s2hand.render.Renderer`-like module, or ``None`` to skip rendering.
+        image_size: network input side in pixels (224).
+    """
+
+    def __init__(self, encoder: Encoder | None = None, hand_decoder: HandDecoder | None = None,
+                 rgb2hm: RGB2HM | None = None,
+                 texture_light_from_low: TextureLightHead | None = None,
+                 renderer: nn.Module | None = None, image_size: int = 224):
+        super().__init__()
+        parts = (encoder, hand_decoder, texture_light_from_low)
+        if any(p is None for p in parts) and any(p is not None for p in parts):
+            raise ModelInputError("encoder, hand_decoder and texture_light_from_low are built "
+                                  "together (the 3D branch, §1.3); got only some of them")
+        self.rgb2hm = rgb2hm
+        self.encoder = encoder
+        self.hand_decoder = hand_decoder
+        self.texture_light_from_low = texture_light_from_low
+        self.renderer = renderer
+        self.image_size = image_size
+
+    @property
+    def has_3d_branch(self) -> bool:
+        return self.encoder is not None
+
+    def forward(self, images: Tensor, Ks: Tensor, requires: Iterable[str],
+                task: str = "train") -> S2HandOutput:
+        """Run the branches that ``requires`` asks for.
+
+        Args:
+            images: ``(B,3,H,W)`` RGB in [0,1], H = W = ``image_size``.
+            Ks: ``(B,3,3)`` intrinsics in pixels of ``images``.
+            requires: subset of heatmaps, joints, verts, textures, lights.
+            task: "train" (everything requested) or "hm_train" (2D branch only).
+        """
+        requires = set(requires)
+        self._check_inputs(images, Ks, requires, task)
+        out = S2HandOutput()
+        if task == "hm_train" or "heatmaps" in requires:
+            out.heatmaps, out.hm_j2d = self.predict_heatmaps(images)
+            if task == "hm_train":
+                return out
+        if not requires & {"joints", "verts", "textures", "lights"}:
+            return out
+        Ks = Ks.to(images.dtype)
+        features, low_features = self.encoder(images)
+        hand = self.hand_decoder(features)
+        out.joints, out.vertices, out.faces = hand.joints, hand.vertices, hand.faces
+        out.pose, out.shape, out.scale = hand.pose, hand.shape, hand.scale
+        out.trans, out.rot, out.tsa_poses = hand.trans, hand.rot, hand.tsa_poses
+        out.j2d = project_points(hand.joints, Ks)
+        if requires & {"textures", "lights"}:
+            out.textures, out.lights = self.texture_light_from_low(low_features)
+        if self.renderer is not None:
+            colours = torch.tanh(out.textures) if "textures" in requires else None
+            lights = out.lights if "lights" in requires else None
+            out.re_img, out.re_depth, out.re_sil = self.render(hand.vertices, hand.faces, Ks,
+                                                               colours, lights)
+            out.mask_rgbs = images * (out.re_sil > 0).unsqueeze(1).to(images.dtype)
+        return out
+
+    def predict_heatmaps(self, images: Tensor) -> tuple[list[Tensor], list[Tensor]]:
+        """2D branch: ``images (B,3,H,W)`` -> (heat maps per stack ``(B,21,64,64)``,
+        integral keypoints per stack ``(B,21,2)`` in ``images`` pixels)."""
+        height, width = images.shape[-2:]
+        frame = heatmap_frame_size(self.image_size)
+        # Right/bottom zero padding keeps heat-map coordinates equal to image pixels (§2.2).
+        padded = F.pad(images, (0, frame - width, 0, frame - height))
+        heatmaps, _ = self.rgb2hm(padded)
+        return heatmaps, [integral_uv(h, (frame, frame)) for h in heatmaps]
+
+    def render(self, vertices: Tensor, faces: Tensor, Ks: Tensor, colours: Tensor | None = None,
+               lights: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """Render a mesh as the original: ``(re_img (B,3,H,W), re_depth (B,H,W), re_sil (B,H,W))``.
+
+        ``colours (B,F,3)`` are display-range face colours (``tanh`` of the textures) or ``None``
+        for white; ``lights (B,11)`` or ``None`` for NR's default lights. Depth is zeroed on the
+        background and wherever it is >= 1 m.
+        """
+        if self.renderer is None:
+            raise ModelInputError("this model was built with renderer=None; rebuild it with "
+                                  "renderer='torch' to render")
+        result = self.renderer(vertices, faces, Ks, textures=colours, lights=lights,
+                               outputs=("rgb", "depth", "silhouette"))
+        depth = result.depth * (result.depth < MAX_RENDER_DEPTH).to(result.depth.dtype)
+        return result.rgb, depth, result.silhouette
+
+    def _check_inputs(self, images: Tensor, Ks: Tensor, requires: set[str], task: str) -> None:
+        if task not in TASKS:
+            raise ModelInputError(f"task must be one of {TASKS}; got {task!r}")
+        unknown = requires - {"heatmaps", "joints", "verts", "textures", "lights"}
+        if unknown:
+            raise ModelInputError(f"unknown requires {sorted(unknown)}; expected a subset of "
+                                  "heatmaps, joints, verts, textures, lights")
+        size = self.image_size
+        if images.dim() != 4 or tuple(images.shape[1:]) != (3, size, size):
+            raise ModelInputError(f"images must have shape (B,3,{size},{size}); got "
+                                  f"{tuple(images.shape)}")
+        if tuple(Ks.shape) != (images.shape[0], 3, 3):
+            raise ModelInputError(f"Ks must have shape ({images.shape[0]},3,3) to match the "
+                                  f"images; got {tuple(Ks.shape)}")
+        if (task == "hm_train" or "heatmaps" in requires) and self.rgb2hm is None:
+            raise ModelInputError("heatmaps were requested but the 2D branch (rgb2hm) was not "
+                                  "built; add 'heatmaps' to the requires given to build_model")
+        wants_3d = requires & {"joints", "verts", "textures", "lights"}
+        if task == "train" and wants_3d and not self.has_3d_branch:
+            raise ModelInputError(f"{sorted(wants_3d)} were requested but the 3D branch "
+                                  "(encoder, hand_decoder) was not built; add 'joints' or "
+                                  "'verts' to the requires given to build_model")
