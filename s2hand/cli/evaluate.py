@@ -1,7 +1,7 @@
 """``s2hand-eval``: official FreiHAND / HO3D evaluation of a ``pred.json``.
 
     s2hand-eval --pred PRED_JSON --gt DIR --out DIR [--dataset freihand|ho3d --version v2|v3]
-    s2hand-eval --benchmark [--samples 3960]
+    s2hand-eval --benchmark [--samples 3960] [--repeats 1]
 
 DIR (``--gt``) holds ``evaluation_xyz.json`` and ``evaluation_verts.json`` (the dataset root or
 the official ``ref/`` folder), or is a single JSON file ``[xyz_list, verts_list]``. Prints the
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--benchmark", action="store_true",
                         help="time the evaluation on a synthetic set instead")
     parser.add_argument("--samples", type=int, default=3960, help="benchmark size")
+    parser.add_argument("--repeats", type=int, default=1, help="benchmark repetitions")
     return parser
 
 
@@ -46,7 +47,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.benchmark:
         from s2hand.evaluation.benchmark import format_benchmark, run_benchmark
 
-        print(format_benchmark(run_benchmark(args.samples)))
+        print(format_benchmark(run_benchmark(args.samples, args.repeats)))
         return 0
     missing = [f"--{k}" for k in ("pred", "gt", "out") if getattr(args, k) is None]
     if missing:
@@ -63,8 +64,9 @@ def _run(args: argparse.Namespace) -> int:
             f"{gt_xyz.shape[0]} samples; predict every evaluation sample, in index order")
     official = EVAL_SIZES.get((args.dataset, args.version))
     if official is not None and official != gt_xyz.shape[0]:
-        print(f"note: {gt_xyz.shape[0]} samples, the official {args.dataset} "
-              f"{args.version or ''} evaluation split has {official}", file=sys.stderr)
+        split = f"{args.dataset} {args.version}" if args.version else args.dataset
+        print(f"note: {gt_xyz.shape[0]} samples; the official {split} evaluation split has "
+              f"{official}", file=sys.stderr)
     result = evaluate(pred_xyz, pred_verts, gt_xyz, gt_verts, args.dataset, args.nn_backend)
     done = time.perf_counter()
     for line in official_lines(result):

@@ -74,6 +74,23 @@ class _ConsoleFormatter(logging.Formatter):
             record.exc_info, record.exc_text = saved
 
 
+class _UnlessLoggedElsewhere(logging.Filter):
+    """Drops records while another root handler writes the same file (the engine opens its own
+    ``train.log`` handler during ``run_experiment``), so no line is written twice."""
+
+    def __init__(self, handler: logging.FileHandler):
+        super().__init__()
+        self.handler = handler
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(
+            isinstance(other, logging.FileHandler)
+            and other is not self.handler
+            and other.baseFilename == self.handler.baseFilename
+            for other in logging.getLogger().handlers
+        )
+
+
 def configure_logging(level: str = "INFO", log_file: Path | None = None) -> None:
     """Console (stderr) logging, plus ``log_file`` when given; safe to call repeatedly."""
     root = logging.getLogger()
@@ -89,6 +106,7 @@ def configure_logging(level: str = "INFO", log_file: Path | None = None) -> None
         log_file.parent.mkdir(parents=True, exist_ok=True)
         file_handler = logging.FileHandler(log_file, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        file_handler.addFilter(_UnlessLoggedElsewhere(file_handler))
         handlers.append(file_handler)
     for handler in handlers:
         handler._s2hand = True  # type: ignore[attr-defined]
@@ -96,7 +114,7 @@ def configure_logging(level: str = "INFO", log_file: Path | None = None) -> None
 
 
 def summary(cfg: ExperimentConfig) -> str:
-    """One paragraph saying what the config will run."""
+    """One line saying what the config will run."""
     parts = [f"mode={cfg.run_mode}", f"task={cfg.task}"]
     if cfg.run_mode == "training":
         parts += [
@@ -124,12 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg = load_config(args.config_json, args.overrides)
     except ConfigError as err:
         print(err, file=sys.stderr)
-        n = len(err.lines)
-        print(
-            f"{n} problem{'s' * (n != 1)} found; nothing was run "
-            "(all keys are described in docs/configuration.md).",
-            file=sys.stderr,
-        )
+        if len(err.lines) > 1:
+            print(f"{len(err.lines)} problems found; nothing was run.", file=sys.stderr)
         return EXIT_CONFIG_ERROR
     if args.check:
         print(f"{args.config_json}: OK ({summary(cfg)})")
@@ -150,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Imported only now: the engine pulls in torch and the model; --check needs neither.
         from s2hand.engine.experiment import run_experiment
 
-        result = run_experiment(cfg)
+        run_experiment(cfg)
     except KeyboardInterrupt:
         log.error("interrupted by the user")
         return 130
@@ -158,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One paragraph for the user; the traceback goes to train.log for the developers.
         log.error("%s: %s (traceback in %s)", type(err).__name__, err, log_file, exc_info=True)
         return 1
-    log.info("finished in %.1f s: %s", time.perf_counter() - start, result)
+    log.info("finished in %.1f s; outputs in %s", time.perf_counter() - start, out_dir)
     return 0
 
 

@@ -24,7 +24,10 @@ class CombinedLoader:
         self.loaders = dict(loaders)
 
     def __len__(self) -> int:
-        return min(len(loader) for loader in self.loaders.values()) * len(self.loaders)
+        # Full rounds, then the loaders before the first shortest one in the last round.
+        lengths = [len(loader) for loader in self.loaders.values()]
+        shortest = min(lengths)
+        return shortest * len(lengths) + lengths.index(shortest)
 
     def __iter__(self) -> Iterator[dict]:
         iterators = {name: iter(loader) for name, loader in self.loaders.items()}

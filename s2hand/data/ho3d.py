@@ -27,14 +27,14 @@ from s2hand.data.crop import CropParams, bbox_corners, crop_affine
 from s2hand.data.detections import read_detections
 from s2hand.data.errors import DataError, missing
 from s2hand.data.freihand import project
-from s2hand.data.io import load_array_list, read_image
+from s2hand.data.io import load_array_list, load_json, read_image
 from s2hand.data.pickle_safe import load_pickle
 from s2hand.data.sample import BadImagePolicy, SkipCounter, f32, image_tensor, sample_rng
 from s2hand.hand.joint_orders import FREI_TO_HO3D, HO3D_TO_FREI
 
 FRAME_SIZE = (640, 480)
 OPENGL_TO_OPENCV = np.array([1.0, -1.0, -1.0])
-QUERIES = frozenset({"images", "Ks", "joints", "trans_images", "trans_Ks", "open_2dj",
+QUERIES = frozenset({"images", "Ks", "joints", "verts", "trans_images", "trans_Ks", "open_2dj",
                      "trans_open_2dj", "trans_joints2d", "base_images"})
 SPLIT_DIRS = {"training": "train", "evaluation": "evaluation"}
 
@@ -132,11 +132,24 @@ class HO3DDataset(Dataset):
         self.det_xy = self.det_conf = None
         if wants_det or (split == "training" and crop_source == "detections"):
             self._load_detections()
-        self.eval_xyz = None
+        self.eval_xyz = self.eval_verts = None
         if split == "evaluation" and self.queries & {"joints", "trans_joints2d"}:
             self.eval_xyz = load_array_list(self.root / "evaluation_xyz.json",
                                             "21x3 HO3D-order OpenGL joints (released eval GT)",
                                             (21, 3), len(self.frames))
+        if "verts" in self.queries:
+            if split != "evaluation":
+                raise DataError("HO3D query 'verts' exists only for the evaluation split (from "
+                                "evaluation_verts.json); training metas carry no vertices.")
+            self.eval_verts = self._load_eval_verts()
+
+    def _load_eval_verts(self) -> np.ndarray:
+        path = self.root / "evaluation_verts.json"
+        verts = np.asarray(load_json(path, "V x 3 OpenGL vertices per evaluation frame"),
+                           dtype=np.float64)
+        if verts.ndim != 3 or verts.shape[2] != 3 or len(verts) != len(self.frames):
+            raise DataError(f"{path}: shape {verts.shape}, expected ({len(self.frames)}, V, 3).")
+        return verts
 
     def _load_detections(self) -> None:
         xy = np.zeros((len(self.frames), 21, 2))
@@ -200,6 +213,8 @@ class HO3DDataset(Dataset):
             out["open_2dj"] = f32(self.det_xy[i])
             out["trans_open_2dj"] = f32(aug.transform_points2d(A, self.det_xy[i], conf))
             out["open_2dj_con"] = f32(conf)
+        if self.eval_verts is not None:
+            out["verts"] = f32(opengl_to_opencv(self.eval_verts[i]))
         if joints is not None and self.queries & {"joints", "trans_joints2d"}:
             out["joints"] = f32(joints)
             out["trans_joints2d"] = f32(project(joints, K_crop))

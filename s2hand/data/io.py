@@ -70,7 +70,8 @@ def read_image(path: Path) -> np.ndarray:
                                 f"bytes of {buf.size} bytes); re-extract or re-download it.")
     img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     if img is None:
-        raise CorruptImageError(f"{path}: cannot be decoded as an image ({buf.size} bytes).")
+        raise CorruptImageError(f"{path}: cannot be decoded as an image ({buf.size} bytes); the "
+                                "file is truncated or corrupt.")
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
@@ -89,7 +90,11 @@ def read_mask(path: Path) -> np.ndarray:
 def write_image(path: Path, rgb: np.ndarray, jpeg_quality: int = 92) -> None:
     """Encode an RGB ``uint8`` array ``(H, W, 3)`` (or grey ``(H, W)``) by file extension."""
     img = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    params = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality] if path.suffix.lower() == ".jpg" else []
+    # Huffman-only PNG: ~2x faster to write than OpenCV's default and about as small on
+    # noisy photographs.
+    params = ([cv2.IMWRITE_JPEG_QUALITY, jpeg_quality] if path.suffix.lower() == ".jpg"
+              else [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY,
+                    cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY])
     ok, enc = cv2.imencode(path.suffix, img, params)
     if not ok:
         raise DataError(f"{path}: OpenCV could not encode the image.")

@@ -108,7 +108,11 @@ def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
         flat = {f"loss_{k}": v for k, v in result["losses"].items()}
         for name, scores in result["scores"].items():
             prefix = "" if len(result["scores"]) == 1 else f"{name}/"
-            flat.update({f"{prefix}{k}": v for k, v in scores.items()})
+            for key, value in scores.items():
+                if isinstance(value, dict):  # refined scores
+                    flat.update({f"{prefix}{key}/{k}": v for k, v in value.items()})
+                else:
+                    flat[f"{prefix}{key}"] = value
         return flat
 
     optimizer = build_optimizer(model.parameters(), config.optimizer, config.init_lr,
@@ -202,9 +206,7 @@ def _print_summary(summary: dict, initial: dict | None) -> None:
             change = 100.0 * (1.0 - scores[PA_MPJPE_KEY] / initial[PA_MPJPE_KEY])
             lines.append(f"PA-MPJPE: {10 * initial[PA_MPJPE_KEY]:.2f} mm -> "
                          f"{10 * scores[PA_MPJPE_KEY]:.2f} mm ({change:.1f}% lower)")
-    text = "\n  ".join(lines)
-    log.info("run summary:\n  %s", text)
-    print("\n== s2hand run summary ==\n  " + text, flush=True)
+    log.info("run summary:\n  %s", "\n  ".join(lines))
 
 
 def _resume_path(config: Any, out_dir: Path) -> Path | None:
@@ -225,11 +227,16 @@ def _tb_dir(config: Any) -> Path | None:
     return Path.cwd() / config.writer_topic.strip("/") / time.strftime("%Y%m%d-%H%M%S")
 
 
-def _start_run_log(out_dir: Path) -> logging.Handler:
+def _start_run_log(out_dir: Path) -> logging.Handler | None:
+    """Log to ``<out_dir>/train.log`` unless a handler (e.g. the CLI's) already does."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(out_dir / "train.log")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    target = (out_dir / "train.log").resolve()
     root = logging.getLogger()
+    for existing in root.handlers:
+        if isinstance(existing, logging.FileHandler) and Path(existing.baseFilename) == target:
+            return None
+    handler = logging.FileHandler(target)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)

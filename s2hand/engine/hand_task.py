@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -99,7 +98,7 @@ class HandTask:
     def _test_one(self, model: nn.Module, name: str, loader: Any, has_gt: bool,
                   device: torch.device, epoch: int, tag: str, sub: str) -> dict[str, Any]:
         cfg = self.config
-        xyz, verts, gt_xyz, gt_verts = [], [], [], []
+        xyz, verts, gt_xyz, gt_verts, op_xyz, op_verts = [], [], [], [], [], []
         loss_sums: dict[str, float] = {}
         batches = 0
         for it, batch in enumerate(tqdm(loader, desc=f"{tag} {name}", leave=False,
@@ -110,6 +109,10 @@ class HandTask:
             if output.joints is not None:
                 xyz.append(output.joints.float().cpu())
                 verts.append(output.vertices.float().cpu())
+            if self.refines(output):
+                refined = self._refine(model, output, batch)
+                op_xyz.append(refined.joints.float().cpu())
+                op_verts.append(refined.vertices.float().cpu())
             if has_gt:
                 gt_xyz.append(batch["joints"].float().cpu())
                 gt_verts.append(batch["verts"].float().cpu())
@@ -129,13 +132,34 @@ class HandTask:
         losses = {k: v / max(batches, 1) for k, v in loss_sums.items()}
         pred_file = None
         scores = None
+        folder = self.out_dir / "json" / tag / sub / str(epoch)
         if xyz:
             pred_xyz, pred_verts = torch.cat(xyz), torch.cat(verts)
-            pred_file = self.out_dir / "json" / tag / sub / str(epoch) / "pred.json"
-            write_predictions(pred_file, pred_xyz, pred_verts, name, cfg.ho3d_version)
+            pred_file = write_predictions(folder / "pred.json", pred_xyz, pred_verts, name)
             if has_gt:
                 scores = _scores(pred_xyz, pred_verts, torch.cat(gt_xyz), torch.cat(gt_verts))
+        if op_xyz:
+            op_xyz_t, op_verts_t = torch.cat(op_xyz), torch.cat(op_verts)
+            write_predictions(folder / "pred_op.json", op_xyz_t, op_verts_t, name)
+            if has_gt and scores is not None:
+                scores["refined"] = _scores(op_xyz_t, op_verts_t, torch.cat(gt_xyz),
+                                            torch.cat(gt_verts))
         return {"losses": losses, "scores": scores, "pred_file": str(pred_file)}
+
+    def refines(self, output: Any) -> bool:
+        """Test-time refinement runs when configured and the 2D and 3D branches both ran."""
+        return bool(self.config.test_refinement and output.hm_j2d is not None
+                    and output.pose is not None)
+
+    def _refine(self, model: nn.Module, output: Any, batch: dict) -> Any:
+        """MANO fitting to the 2D-branch keypoints (§5.7, with the fixes of s2hand.evaluation)."""
+        from s2hand.evaluation.refinement import refine
+
+        cfg = self.config
+        return refine(model.hand_decoder.mano_layer, output.rot, output.pose, output.shape,
+                      output.scale, output.trans, batch["Ks"], output.hm_j2d[-1],
+                      weights=cfg.loss_weights(), steps=cfg.test_refinement_steps,
+                      refine_shape=not cfg.use_mean_shape)
 
     def _test_losses(self, output: Any, batch: dict) -> dict[str, float]:
         """Self-supervised test losses: every configured term whose inputs the test pass has."""
@@ -160,18 +184,10 @@ def _scores(pred_xyz: torch.Tensor, pred_verts: torch.Tensor, gt_xyz: torch.Tens
     return {k: float(v) for k, v in dict(scores).items()}
 
 
-def write_predictions(path: Path, xyz: torch.Tensor, verts: torch.Tensor, dataset: str,
-                      ho3d_version: str = "v2") -> Path:
-    """``pred.json`` in the Codalab format of ``dataset`` (FreiHAND or HO3D, §5.6)."""
-    try:
-        from s2hand.evaluation import write_pred_json
-    except ImportError:
-        write_pred_json = None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if write_pred_json is not None:
-        write_pred_json(path, xyz.numpy(), verts.numpy(),
-                        dataset="freihand" if dataset == "FreiHand" else "ho3d")
-        return path
-    with path.open("w") as handle:
-        json.dump([xyz.tolist(), verts.tolist()], handle)
-    return path
+def write_predictions(path: Path, xyz: torch.Tensor, verts: torch.Tensor, dataset: str) -> Path:
+    """``pred.json`` in the Codalab format of ``dataset`` (FreiHAND; HO3D order and OpenGL
+    frame for joints and vertices, fixing Q4), from FreiHAND-order OpenCV predictions."""
+    from s2hand.evaluation.io import write_pred_json
+
+    return write_pred_json(path, xyz.numpy(), verts.numpy(),
+                           dataset="freihand" if dataset == "FreiHand" else "ho3d")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,7 +15,7 @@ from s2hand.evaluation.metrics import (
     measures,
     point_errors,
 )
-from s2hand.evaluation.nearest import nn_distances
+from s2hand.evaluation.nearest import nn_distances, thresholded_nn_distances
 from s2hand.evaluation.procrustes import (
     align_by_trafo,
     align_scale_translation,
@@ -23,6 +24,7 @@ from s2hand.evaluation.procrustes import (
 )
 
 DATASETS = ("freihand", "ho3d")
+NN_BACKENDS = ("auto", "kdtree", "torch")
 
 # scores.txt keys in the official order (evaluation.md §1.5 and §2.5); means are in cm.
 FREIHAND_KEYS = (
@@ -90,6 +92,9 @@ def evaluate(pred_xyz: object, pred_verts: object, gt_xyz: object, gt_verts: obj
     dataset = dataset.lower()
     if dataset not in DATASETS:
         raise EvaluationInputError(f"dataset: expected one of {DATASETS}, got {dataset!r}")
+    if nn_backend not in NN_BACKENDS:
+        raise EvaluationInputError(
+            f"nn_backend: expected one of {NN_BACKENDS}, got {nn_backend!r}")
     use_cuda = any(isinstance(x, torch.Tensor) and x.is_cuda for x in (pred_verts, gt_verts))
     pxyz, pv = _to_numpy(pred_xyz, "pred_xyz"), _to_numpy(pred_verts, "pred_verts")
     gxyz, gv = _to_numpy(gt_xyz, "gt_xyz"), _to_numpy(gt_verts, "gt_verts")
@@ -104,38 +109,16 @@ def evaluate(pred_xyz: object, pred_verts: object, gt_xyz: object, gt_verts: obj
             f"pred_xyz: shape {pxyz.shape} does not match gt_xyz {gxyz.shape}")
     shape_is_mano = pv.shape[1] == gv.shape[1]
 
-    scores: dict[str, float] = {}
-    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    al = "xyz_al" if dataset == "freihand" else "xyz_procrustes_al"
-    _store(scores, curves, "xyz", "xyz", measures(point_errors(gxyz, pxyz)))
-    _store(scores, curves, al, "xyz_al", measures(point_errors(gxyz, align_w_scale(gxyz, pxyz))))
-    if dataset == "ho3d":
-        sc_tr = align_scale_translation(gxyz, pxyz)
-        _store(scores, curves, "xyz_scale_trans_al", "xyz_sc_tr_al",
-               measures(point_errors(gxyz, sc_tr)))
-
-    if shape_is_mano:
-        pv_al = align_w_scale(gv, pv)
-        _store(scores, curves, "mesh", "mesh", measures(point_errors(gv, pv)))
-        _store(scores, curves, "mesh_al", "mesh_al", measures(point_errors(gv, pv_al)))
-    else:
-        # Official sentinel for non-MANO meshes: -1, with the means then multiplied by 100.
-        pv_al = align_by_trafo(pv, procrustes_trafo(gxyz, pxyz))
-        for key in ("mesh_mean3d", "mesh_al_mean3d"):
-            scores[key] = -100.0
-        for key in ("mesh_auc3d", "mesh_al_auc3d"):
-            scores[key] = -1.0
-
-    # On CUDA the brute-force search runs on the GPU; on CPU the KD-tree is faster.
+    # The raw-vertex F-scores do not depend on any alignment: search them on a worker thread
+    # while the alignments and errors are computed (the KD-tree and numpy release the GIL).
     device = torch.device("cuda") if use_cuda else None
-    sets = [gv, pv, pv_al]
-    if nn_backend in ("torch", "auto") and device is not None:
-        sets = [torch.from_numpy(x).to(device) for x in sets]
-    pairs = nn_distances(sets[0], sets[1:], radius=max(F_THRESHOLDS), backend=nn_backend)
-    for tag, (d_gt, d_pred) in zip(("f_score", "f_al_score"), pairs, strict=True):
-        f = fscores_from_distances(d_gt, d_pred, F_THRESHOLDS).mean(axis=0)
-        for th, value in zip(F_THRESHOLDS, f, strict=True):
-            scores[f"{tag}_{round(th * 1000)}"] = float(value)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        raw_f = pool.submit(_fscores, gv, pv, nn_backend, device)
+        scores, curves, pv_al = _point_metrics(pxyz, pv, gxyz, gv, dataset, shape_is_mano)
+        al_f = _fscores(gv, pv_al, nn_backend, device)
+        for tag, values in (("f_score", raw_f.result()), ("f_al_score", al_f)):
+            for th, value in zip(F_THRESHOLDS, values, strict=True):
+                scores[f"{tag}_{round(th * 1000)}"] = float(value)
 
     keys = FREIHAND_KEYS if dataset == "freihand" else HO3D_KEYS
     ordered = {k: float(scores[k]) for k in keys}
@@ -154,6 +137,48 @@ def evaluate_predictions(pred_xyz: object, pred_verts: object, gt_xyz: object,
     order: means in **cm**, AUCs over 0-50 mm (100 thresholds), F-scores at 5/15 mm on raw and
     Procrustes-aligned vertices. ``dataset="ho3d"`` adds the scale-translation alignment and
     uses HO3D's key names. When Q != 778 the keypoint transform aligns the vertices and the
-    mesh errors are the official sentinels (-100 cm / -1).
+    mesh errors are the official sentinels (-100 cm / -1). ``nn_backend``: ``"auto"`` (KD-tree
+    on CPU, brute force on CUDA tensors), ``"kdtree"`` or ``"torch"``; all are exact.
     """
     return evaluate(pred_xyz, pred_verts, gt_xyz, gt_verts, dataset, nn_backend).scores
+
+
+def _fscores(gv: np.ndarray, verts: np.ndarray, backend: str, device: torch.device | None
+             ) -> np.ndarray:
+    """Mean F-score over samples at each of ``F_THRESHOLDS``; gv (N,778,3), verts (N,Q,3)."""
+    if backend in ("torch", "auto") and device is not None:
+        # On CUDA the brute-force search runs on the GPU; on CPU the KD-tree is faster.
+        sets = [torch.from_numpy(x).to(device) for x in (gv, verts)]
+        (d_gt, d_pred), = nn_distances(sets[0], sets[1:], max(F_THRESHOLDS), backend=backend)
+    elif backend in ("kdtree", "auto") and gv.shape == verts.shape:
+        d_gt, d_pred = thresholded_nn_distances(gv, verts, F_THRESHOLDS)
+    else:
+        (d_gt, d_pred), = nn_distances(gv, [verts], max(F_THRESHOLDS), backend=backend)
+    return fscores_from_distances(d_gt, d_pred, F_THRESHOLDS).mean(axis=0)
+
+
+def _point_metrics(pxyz: np.ndarray, pv: np.ndarray, gxyz: np.ndarray, gv: np.ndarray,
+                   dataset: str, shape_is_mano: bool
+                   ) -> tuple[dict[str, float], dict, np.ndarray]:
+    """Keypoint and vertex error measures; returns (scores, curves, aligned vertices)."""
+    scores: dict[str, float] = {}
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    al = "xyz_al" if dataset == "freihand" else "xyz_procrustes_al"
+    _store(scores, curves, "xyz", "xyz", measures(point_errors(gxyz, pxyz)))
+    _store(scores, curves, al, "xyz_al", measures(point_errors(gxyz, align_w_scale(gxyz, pxyz))))
+    if dataset == "ho3d":
+        sc_tr = align_scale_translation(gxyz, pxyz)
+        _store(scores, curves, "xyz_scale_trans_al", "xyz_sc_tr_al",
+               measures(point_errors(gxyz, sc_tr)))
+    if shape_is_mano:
+        pv_al = align_w_scale(gv, pv)
+        _store(scores, curves, "mesh", "mesh", measures(point_errors(gv, pv)))
+        _store(scores, curves, "mesh_al", "mesh_al", measures(point_errors(gv, pv_al)))
+    else:
+        # Official sentinel for non-MANO meshes: -1, with the means then multiplied by 100.
+        pv_al = align_by_trafo(pv, procrustes_trafo(gxyz, pxyz))
+        for key in ("mesh_mean3d", "mesh_al_mean3d"):
+            scores[key] = -100.0
+        for key in ("mesh_auc3d", "mesh_al_auc3d"):
+            scores[key] = -1.0
+    return scores, curves, pv_al

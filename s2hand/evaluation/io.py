@@ -73,8 +73,8 @@ def write_pred_json(path: str | Path, xyz: object, verts: object, dataset: str =
         xyz_np, verts_np = np.round(xyz_np, decimals) + 0.0, np.round(verts_np, decimals) + 0.0
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as f:
-        json.dump([xyz_np.tolist(), verts_np.tolist()], f)
+    # json.dumps uses the C encoder; json.dump (streaming) falls back to pure Python.
+    path.write_text(json.dumps([xyz_np.tolist(), verts_np.tolist()]))
     return path
 
 
@@ -217,7 +217,9 @@ def read_scores(path: str | Path) -> dict[str, float]:
         scores = data.get("scores", data) if isinstance(data, dict) else None
         if not isinstance(scores, dict):
             raise EvaluationInputError(f"{path}: expected an object with a 'scores' mapping")
-        return {k: (float("nan") if v is None else float(v)) for k, v in scores.items()}
+        # Non-numeric entries (names, paths in a flat summary) are not scores.
+        return {k: (float("nan") if v is None else float(v)) for k, v in scores.items()
+                if v is None or (isinstance(v, int | float) and not isinstance(v, bool))}
     out = {}
     try:
         text = path.read_text()

@@ -1,7 +1,8 @@
 """Alignments used by the official FreiHAND/HO3D evaluation, batched over samples.
 
 Every function mirrors one function of the official ``eval.py`` (evaluation.md §1.5, §2.5)
-operation for operation, in float64, but over a leading batch axis ``N``:
+in float64 over a leading batch axis ``N`` (same arithmetic up to floating-point
+reassociation):
 
 * ``align_w_scale``      -> :func:`align_w_scale` (similarity Procrustes, reflections allowed),
 * ``align_w_scale(..., return_trafo=True)`` -> :func:`procrustes_trafo`,

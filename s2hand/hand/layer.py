@@ -10,10 +10,27 @@ import torch
 from torch import nn
 
 from s2hand.hand.hand_model import HandModel, load_hand_model
-from s2hand.hand.joint_orders import FROM_HO3D, JOINT_ORDERS, MANO_LEVELS, MANO_PARENTS
+from s2hand.hand.joint_orders import FROM_HO3D, JOINT_ORDERS, MANO_LEVELS
 from s2hand.hand.lbs import axis_angle_lbs
 
 NUM_HAND_POSE = 45
+LEVEL_SIZES = tuple(len(level) for level in MANO_LEVELS)
+
+
+def factor_low_rank(matrix: np.ndarray, rel_tol: float = 1e-10,
+                    max_fraction: float = 0.5) -> tuple[np.ndarray | None, np.ndarray]:
+    """Exact factorisation ``matrix = basis @ factor`` when its rank is low.
+
+    Returns ``(basis (M, R), factor (R, N))`` if the numerical rank R (singular values above
+    ``rel_tol`` times the largest) is at most ``max_fraction * M``, else ``(None, matrix)``.
+    OpenHand's pose correctives have rank 15 of 135; MANO's are full rank.
+    """
+    u, sing, vt = np.linalg.svd(matrix, full_matrices=False)
+    rank = int((sing > rel_tol * max(sing[0], 1e-300)).sum()) if sing.size else 0
+    if rank > max_fraction * matrix.shape[0]:
+        return None, matrix
+    rank = max(rank, 1)
+    return u[:, :rank] * sing[:rank], vt[:rank]
 
 
 @dataclass
@@ -63,20 +80,35 @@ class ManoLayer(nn.Module):
         self.use_pca, self.flat_hand_mean, self.joint_order = use_pca, flat_hand_mean, joint_order
         self.num_pca_comps = num_pca_comps if use_pca else NUM_HAND_POSE
         self.num_betas = model.num_betas
-        self._order = list(FROM_HO3D[joint_order])
+        # Internally joints are in level order (root, then the 5 finger bases, ...), so that
+        # forward kinematics works on contiguous slices; ``_joint_index[order]`` picks the 16
+        # joints + 5 tips of a public order from (level-ordered joints, tips).
+        level = [j for lev in MANO_LEVELS for j in lev]
+        self._level = level
+        position = {joint: k for k, joint in enumerate(level)}
+        ho3d = [position[j] for j in range(16)] + list(range(16, 21))
+        self._joint_index = {name: [ho3d[i] for i in FROM_HO3D[name]] for name in JOINT_ORDERS}
 
         def buf(name: str, array: np.ndarray) -> None:
             self.register_buffer(name, torch.as_tensor(np.asarray(array), dtype=dtype))
 
-        n = model.num_vertices
-        shapedirs = model.shapedirs.transpose(2, 0, 1)                  # (S, V, 3)
-        buf("v_template", model.v_template)
-        buf("shapedirs", shapedirs.reshape(model.num_betas, n * 3))
-        buf("posedirs", model.posedirs.reshape(n * 3, -1).T)            # (135, V*3)
-        buf("j_template", model.J_regressor @ model.v_template)
-        buf("j_shapedirs", np.einsum("jv,svc->sjc", model.J_regressor, shapedirs)
-            .reshape(model.num_betas, -1))
-        buf("weights", model.weights)
+        n, num_betas = model.num_vertices, model.num_betas
+        jreg = model.J_regressor[level]
+        # Vertex arrays component-major: (..., 3, V) flattened.
+        posedirs = model.posedirs[:, :, :].reshape(n, 3, 15, 9)[:, :, [j - 1 for j in level[1:]]]
+        posedirs = posedirs.transpose(2, 3, 1, 0).reshape(135, 3 * n)
+        pose_basis, posedirs = factor_low_rank(posedirs)
+        buf("v_template", model.v_template.T.reshape(-1))
+        buf("shapedirs", model.shapedirs.transpose(2, 1, 0).reshape(num_betas, 3 * n))
+        buf("posedirs", posedirs)
+        if pose_basis is not None:
+            buf("pose_basis", pose_basis)
+        else:
+            self.pose_basis = None
+        buf("j_template", jreg @ model.v_template)
+        buf("j_shapedirs", np.einsum("jv,vcs->sjc", jreg, model.shapedirs)
+            .reshape(num_betas, -1))
+        buf("weights_t", model.weights[:, level].T)
         buf("hand_components", model.hands_components[: self.num_pca_comps])
         hand_mean = np.zeros(NUM_HAND_POSE) if flat_hand_mean else model.hands_mean
         buf("hand_mean", hand_mean)
@@ -85,7 +117,7 @@ class ManoLayer(nn.Module):
 
     @property
     def num_vertices(self) -> int:
-        return int(self.v_template.shape[0])
+        return int(self.weights_t.shape[1])
 
     @property
     def num_faces(self) -> int:
@@ -101,12 +133,16 @@ class ManoLayer(nn.Module):
             return torch.addmm(self.hand_mean.unsqueeze(0), hand_pose, self.hand_components)
         return hand_pose + self.hand_mean
 
-    def pose_hand(self, full_pose: torch.Tensor,
-                  betas: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Pose from a full local pose; joints in HO3D order (16 kinematic + 5 tips).
+    pose_basis: torch.Tensor | None
+
+    def pose_hand(self, full_pose: torch.Tensor, betas: torch.Tensor,
+                  joint_order: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pose from a full local pose (no translation).
 
         Args:
-            full_pose: ``(B, 16, 3)``; betas: ``(B, S')`` with ``S' <= S`` (zero-padded).
+            full_pose: ``(B, 16, 3)`` in MANO joint order; betas: ``(B, S')`` with
+                ``S' <= S`` (missing betas are zero).
+            joint_order: order of the returned joints (default: the layer's).
         Returns:
             ``(vertices (B, V, 3), joints (B, 21, 3))``.
         """
@@ -115,10 +151,12 @@ class ManoLayer(nn.Module):
                              f"{tuple(betas.shape)}")
         num = betas.shape[1]
         vertices, joints = axis_angle_lbs(
-            full_pose, betas, self.v_template, self.shapedirs[:num], self.posedirs,
-            self.j_template, self.j_shapedirs[:num], self.weights, MANO_LEVELS, MANO_PARENTS)
-        joints = torch.cat([joints, vertices[:, self.tip_ids]], dim=1)
-        return vertices, joints
+            full_pose[:, self._level], betas, self.v_template, self.shapedirs[:num],
+            self.posedirs, self.pose_basis, self.j_template, self.j_shapedirs[:num],
+            self.weights_t, LEVEL_SIZES)
+        joints = torch.cat([joints, vertices[:, :, self.tip_ids].transpose(1, 2)], dim=1)
+        joints = joints[:, self._joint_index[joint_order or self.joint_order]]
+        return vertices.transpose(1, 2), joints
 
     def forward(self, global_orient: torch.Tensor, hand_pose: torch.Tensor,
                 betas: torch.Tensor | None = None,
@@ -142,7 +180,6 @@ class ManoLayer(nn.Module):
         full_pose = torch.cat([global_orient, self.finger_pose(hand_pose)], dim=1)
         full_pose = full_pose.reshape(batch, 16, 3)
         vertices, joints = self.pose_hand(full_pose, betas)
-        joints = joints[:, self._order]
         if transl is not None:
             vertices = vertices + transl.unsqueeze(1)
             joints = joints + transl.unsqueeze(1)

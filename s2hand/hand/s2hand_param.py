@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import torch
 
-from s2hand.hand.joint_orders import HO3D_TO_FREI
 from s2hand.hand.layer import ManoLayer
 from s2hand.hand.rotations import rodrigues
 
@@ -50,8 +49,8 @@ def s2hand_mano(layer: ManoLayer, rot: torch.Tensor, theta: torch.Tensor, beta: 
     batch = theta.shape[0]
     root = theta.new_tensor(ROOT_POSE).expand(batch, 3)
     full_pose = torch.cat([root, layer.finger_pose(theta)], dim=1).reshape(batch, 16, 3)
-    vertices, joints = layer.pose_hand(full_pose, beta)
+    vertices, joints = layer.pose_hand(full_pose, beta, joint_order="freihand")
     rotation = rodrigues(rot)                                           # (B, 3, 3)
-    both = torch.cat([joints[:, list(HO3D_TO_FREI)], vertices], dim=1) @ rotation.transpose(1, 2)
+    both = torch.cat([joints, vertices], dim=1) @ rotation.transpose(1, 2)
     both = trans.unsqueeze(1) + scale.abs().reshape(batch, 1, 1) * both
     return S2HandMano(joints=both[:, :21], vertices=both[:, 21:], tsa_poses=full_pose)

@@ -6,16 +6,28 @@ Stages (each a pure function on tensors): :func:`project_to_ndc` -> :func:`raste
 :func:`soft_edges`. :class:`Renderer` chains them.
 """
 
-from .compositing import add_edge_gradient, composite_depth, composite_rgb, downsample
+from .compositing import (
+    add_edge_gradient,
+    composite_depth,
+    composite_rgb,
+    coverage,
+    output_pixel_ids,
+    to_image,
+)
 from .errors import RenderInputError
+from .nr_backend import BACKENDS, NeuralRendererBackend, make_renderer
 from .planes import evaluate_planes, face_planes
 from .projection import ndc_to_pixel, pixel_centres_ndc, project_to_ndc
 from .rasterize import Fragments, face_orientation, faces_to_pixels, rasterize
 from .renderer import OUTPUT_NAMES, Renderer, RenderOutput
-from .shading import Lights, face_light, face_normals, shade_fragments
+from .shading import NR_DEFAULT_LIGHTS, Lights, face_light, face_normals, shade_fragments
 from .soft import SoftEdges, soft_edges
 
 __all__ = [
+    "NR_DEFAULT_LIGHTS",
+    "BACKENDS",
+    "NeuralRendererBackend",
+    "make_renderer",
     "OUTPUT_NAMES",
     "Fragments",
     "Lights",
@@ -26,7 +38,7 @@ __all__ = [
     "add_edge_gradient",
     "composite_depth",
     "composite_rgb",
-    "downsample",
+    "coverage",
     "evaluate_planes",
     "face_light",
     "face_normals",
@@ -35,8 +47,10 @@ __all__ = [
     "faces_to_pixels",
     "ndc_to_pixel",
     "pixel_centres_ndc",
+    "output_pixel_ids",
     "project_to_ndc",
     "rasterize",
     "shade_fragments",
     "soft_edges",
+    "to_image",
 ]

@@ -1,87 +1,85 @@
-"""Compositing stage: sparse covered-pixel values -> images, background, anti-aliasing, and the
-straight-through soft-edge term.
+"""Compositing stage: sparse covered-pixel values -> output images, background, anti-aliasing
+and the straight-through soft-edge term.
 
-With anti-aliasing the raster is ``factor`` times larger and every output is the mean of its
-``factor x factor`` block, as NR does with a 2x2 average pool. Depth follows NR *after* S2HAND's
-``depth * (depth < 1)`` mask: NR averages the background value ``far`` into partially covered
-pixels, which that mask then zeroes, so a pixel gets a depth only when all its samples are covered.
+With anti-aliasing the raster is ``factor`` times larger and every output pixel is the mean of
+its ``factor x factor`` block of samples, as NR does with a 2x2 average pool. The block mean is
+computed by scattering the sparse covered samples straight into the output image
+(``index_add``), so no raster-sized image and no raster-sized gradient is ever allocated.
+Depth follows NR *after* S2HAND's ``depth * (depth < 1)`` mask: NR averages the background value
+``far`` into partially covered pixels, which that mask then zeroes, so a pixel gets a depth only
+when all its samples are covered. Images are built as flat ``(B*S*S, C)`` buffers and viewed as
+``(B,C,S,S)`` at the end.
 """
 
 from __future__ import annotations
 
-import torch.nn.functional as Fn
+import torch
 from torch import Tensor
 
 
-def scatter_pixels(values: Tensor, pixel_ids: Tensor, batch: int, size: int) -> Tensor:
-    """(M,C) values at flat pixel ids -> (B,C,size,size) image, zero elsewhere (differentiable)."""
-    channels = values.shape[1]
-    flat = values.new_zeros(batch * size * size, channels).index_put((pixel_ids,), values)
-    return flat.reshape(batch, size, size, channels).permute(0, 3, 1, 2)
-
-
-def downsample(image: Tensor, factor: int) -> Tensor:
-    """(B,C,H,W) -> (B,C,H/f,W/f) block mean; identity for factor 1."""
+def output_pixel_ids(pixel_ids: Tensor, raster_size: int, factor: int) -> Tensor:
+    """Flat raster pixel ids (M,) -> flat ids (M,) of the output pixel whose block holds them."""
     if factor == 1:
-        return image
-    if factor == 2:
-        # Same as avg_pool2d(2) but without its thread-pool start-up cost on small images.
-        blocks = image[..., 0::2, 0::2] + image[..., 1::2, 0::2]
-        return (blocks + image[..., 0::2, 1::2] + image[..., 1::2, 1::2]) * 0.25
-    return Fn.avg_pool2d(image, factor)
+        return pixel_ids
+    area = raster_size * raster_size
+    batch = torch.div(pixel_ids, area, rounding_mode="floor")
+    rem = pixel_ids - batch * area
+    row = torch.div(rem, raster_size, rounding_mode="floor")
+    col = rem - row * raster_size
+    size = raster_size // factor
+    return (batch * size + torch.div(row, factor, rounding_mode="floor")) * size + torch.div(
+        col, factor, rounding_mode="floor")
 
 
-def composite_rgb(
-    colors: Tensor,
-    pixel_ids: Tensor,
-    coverage: Tensor,
-    background: Tensor,
-    factor: int,
-) -> Tensor:
-    """Colour image over a background, averaged to the output size.
+def coverage(out_ids: Tensor, batch: int, size: int, factor: int,
+             dtype: torch.dtype = torch.float32) -> Tensor:
+    """(B*S*S,) fraction of covered samples per output pixel."""
+    counts = torch.bincount(out_ids, minlength=batch * size * size)
+    return counts.to(dtype) / (factor * factor)
+
+
+def composite_rgb(colors: Tensor, out_ids: Tensor, alpha: Tensor, background: Tensor,
+                  factor: int) -> Tensor:
+    """Flat colour image (B*S*S,3): block mean of sample colours over the background.
 
     Args:
-        colors: (M,3) colours of covered raster pixels.
-        pixel_ids: (M,) their flat ids in the raster.
-        coverage: (B,R,R) raster coverage in {0,1}.
+        colors: (M,3) colours of covered samples.
+        out_ids: (M,) their output pixel ids.
+        alpha: (B*S*S,) coverage fraction from :func:`coverage`.
         background: (B,3) background colour.
-        factor: anti-aliasing factor (R = factor * output size).
-
-    Returns:
-        (B,3,R/factor,R/factor).
-    """
-    B, R = coverage.shape[0], coverage.shape[-1]
-    fg = scatter_pixels(colors, pixel_ids, B, R)
-    bg = background[:, :, None, None] * (1.0 - coverage[:, None])
-    return downsample(fg + bg, factor)
-
-
-def composite_depth(depth: Tensor, pixel_ids: Tensor, coverage: Tensor, factor: int) -> Tensor:
-    """(B,R/f,R/f) mean depth of fully covered output pixels, 0 elsewhere.
-
-    Args:
-        depth: (M,) depth of covered raster pixels.
-        pixel_ids: (M,) their flat ids.
-        coverage: (B,R,R) raster coverage in {0,1}.
         factor: anti-aliasing factor.
     """
-    B, R = coverage.shape[0], coverage.shape[-1]
-    dense = scatter_pixels(depth[:, None], pixel_ids, B, R)
-    if factor == 1:
-        return dense[:, 0]
-    full = downsample(coverage[:, None], factor) >= 1.0
-    return (downsample(dense, factor) * full)[:, 0]
+    n = alpha.shape[0]
+    per_image = n // background.shape[0]
+    fg = colors.new_zeros(n, 3).index_add(0, out_ids, colors, alpha=1.0 / (factor * factor))
+    bg = background.repeat_interleave(per_image, dim=0) * (1.0 - alpha)[:, None]
+    return fg + bg
 
 
-def add_edge_gradient(image: Tensor, delta: Tensor, edge_color: Tensor | None = None) -> Tensor:
-    """Straight-through soft edges: ``image + edge_color * delta`` (delta is zero in value).
+def composite_depth(depth: Tensor, out_ids: Tensor, alpha: Tensor, factor: int) -> Tensor:
+    """Flat depth (B*S*S,): mean sample depth of fully covered output pixels, 0 elsewhere."""
+    acc = depth.new_zeros(alpha.shape[0]).index_add(0, out_ids, depth,
+                                                    alpha=1.0 / (factor * factor))
+    return acc * (alpha >= 1.0)
+
+
+def add_edge_gradient(image: Tensor, pixel: Tensor, delta: Tensor,
+                      edge_color: Tensor | None = None) -> Tensor:
+    """Straight-through soft edges on a flat image: ``image[pixel] += edge_color * delta``.
 
     Args:
-        image: (B,H,W) silhouette or (B,3,H,W) colour image.
-        delta: (B,H,W) ``soft - soft.detach()``.
-        edge_color: for colour images, (B,3,H,W) colour change when coverage goes 0 -> 1
-            (face colour minus background).
+        image: (B*S*S,) silhouette or (B*S*S,3) colour image.
+        pixel: (P,) flat output ids of boundary pixels.
+        delta: (P,) ``soft - soft.detach()`` (zero in value, carries the edge gradient).
+        edge_color: (P,3) colour change when coverage goes 0 -> 1, for colour images.
     """
     if edge_color is None:
-        return image + delta
-    return image + edge_color * delta[:, None]
+        return image.index_add(0, pixel, delta)
+    return image.index_add(0, pixel, edge_color * delta[:, None])
+
+
+def to_image(flat: Tensor, batch: int, size: int) -> Tensor:
+    """(B*S*S,) -> (B,S,S) or (B*S*S,C) -> (B,C,S,S)."""
+    if flat.dim() == 1:
+        return flat.reshape(batch, size, size)
+    return flat.reshape(batch, size, size, -1).permute(0, 3, 1, 2)

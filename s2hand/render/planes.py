@@ -52,6 +52,15 @@ def face_planes(face_pix: Tensor) -> Tensor:
     return torch.stack((x0, y0, a0, a1, a2, b0, b1, b2, iz[:, 0], izx, izy), dim=0)
 
 
+def gather_columns(table: Tensor, face: Tensor, rows: tuple[int, ...]) -> list[Tensor]:
+    """Selected rows of a (11,N) table at faces ``face`` (P,) -> list of (P,) tensors.
+
+    One 1-D ``index_select`` per row is several times faster on CPU than indexing the 2-D
+    table along its second dimension.
+    """
+    return [table[r].index_select(0, face) for r in rows]
+
+
 def evaluate_planes(
     table: Tensor, face: Tensor, col: Tensor, row: Tensor
 ) -> tuple[Tensor, Tensor]:
@@ -65,11 +74,18 @@ def evaluate_planes(
     Returns:
         w: (3,P) barycentrics (all >= 0 iff inside), inv_z: (P,) inverse depth.
     """
-    t = table.index_select(1, face)
-    dx = col.to(t.dtype) - t[X0]
-    dy = row.to(t.dtype) - t[Y0]
-    w1 = t[A1] * dx + t[B1] * dy
-    w2 = t[A2] * dx + t[B2] * dy
+    x0, y0, a1, a2, b1, b2, iz0, izx, izy = gather_columns(
+        table, face, (X0, Y0, A1, A2, B1, B2, IZ0, IZX, IZY))
+    dx = col.to(x0.dtype) - x0
+    dy = row.to(x0.dtype) - y0
+    w1 = a1 * dx + b1 * dy
+    w2 = a2 * dx + b2 * dy
     w = torch.stack((1.0 - w1 - w2, w1, w2))
-    inv_z = t[IZ0] + t[IZX] * dx + t[IZY] * dy
+    inv_z = iz0 + izx * dx + izy * dy
     return w, inv_z
+
+
+def evaluate_inverse_depth(table: Tensor, face: Tensor, col: Tensor, row: Tensor) -> Tensor:
+    """(P,) inverse depth of pixel centres in faces (see :func:`evaluate_planes`)."""
+    x0, y0, iz0, izx, izy = gather_columns(table, face, (X0, Y0, IZ0, IZX, IZY))
+    return iz0 + izx * (col.to(x0.dtype) - x0) + izy * (row.to(x0.dtype) - y0)

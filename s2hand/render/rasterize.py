@@ -16,7 +16,17 @@ from torch import Tensor
 
 from .binning import DEFAULT_MAX_PAIRS, bbox_pixel_bounds
 from .errors import RenderInputError
-from .planes import IZ0, IZX, IZY, X0, Y0, evaluate_planes, face_planes
+from .planes import (
+    IZ0,
+    IZX,
+    IZY,
+    X0,
+    Y0,
+    evaluate_inverse_depth,
+    evaluate_planes,
+    face_planes,
+    gather_columns,
+)
 from .projection import ndc_to_pixel
 from .spans import chunk_bounds, face_spans
 
@@ -35,6 +45,8 @@ class Fragments:
         face_index: (B,size,size) long, winning face in [0,F) or -1 on background.
         front: (B,F) bool, face is counter-clockwise in NDC (NR keeps these without fill_back;
             with fill_back the others are drawn as their reversed copy with a flipped normal).
+        drawable: (B,F) bool, face takes part in rasterisation (finite, in front of the camera,
+            not culled).
         pixel_ids: (M,) long, flat index ``b*size*size + row*size + col`` of covered pixels.
         face_ids: (M,) long, flat index ``b*F + f`` of the face shown there.
         bary: (M,3) screen-space barycentrics of the pixel centre (differentiable), or None.
@@ -46,16 +58,12 @@ class Fragments:
     size: int
     face_index: Tensor
     front: Tensor
+    drawable: Tensor
     pixel_ids: Tensor
     face_ids: Tensor
     bary: Tensor | None = None
     depth: Tensor | None = None
     corner_depth: Tensor | None = None
-
-    @property
-    def coverage(self) -> Tensor:
-        """(B,size,size) float, 1 where a face is visible."""
-        return (self.face_index >= 0).to(torch.float32)
 
 
 def face_orientation(face_ndc: Tensor) -> Tensor:
@@ -88,6 +96,7 @@ def rasterize(
     far: float = 100.0,
     cull_backfaces: bool = False,
     with_geometry: bool = True,
+    with_bary: bool = False,
     max_pairs: int = DEFAULT_MAX_PAIRS,
 ) -> Fragments:
     """Rasterise faces given in NR's NDC.
@@ -97,7 +106,8 @@ def rasterize(
         size: raster side in pixels.
         near, far: a pixel is drawn only where ``near < z < far`` (NR's rule).
         cull_backfaces: drop clockwise faces (NR with ``fill_back=False``).
-        with_geometry: also return differentiable barycentrics and depth of covered pixels.
+        with_geometry: also return differentiable depth (and corner depths) of covered pixels.
+        with_bary: also return differentiable barycentrics (implies ``with_geometry``).
         max_pairs: chunk size of candidate pairs (bounds peak memory).
 
     Returns:
@@ -118,28 +128,29 @@ def rasterize(
         hi = torch.where(drawable[:, None], hi, lo - 1)
         planes = face_planes(verts)
         spans = face_spans(planes, lo, hi)
-        # Along a span 1/z is affine in the column: 1/z = iz_start + izx * col.
-        sp = planes[:, spans.face]
-        iz_start = sp[IZ0] + sp[IZY] * (spans.row - sp[Y0]) - sp[IZX] * sp[X0]
+        # Per span, pixel = arange + offset and 1/z = iz_base + izx * pixel (float64 keeps the
+        # large flat pixel ids exact enough), so each pair needs only repeated span constants.
+        x0, y0, iz0, izx, izy = gather_columns(planes, spans.face, (X0, Y0, IZ0, IZX, IZY))
         base = (torch.div(spans.face, F, rounding_mode="floor") * size + spans.row) * size
+        iz_base = iz0 + izy * (spans.row - y0) - izx * (x0 + base)
         # NR's z-buffer order: faces 0..F-1, then the reversed fill_back copies F..2F-1.
         rank = torch.arange(F, device=device).repeat(B) + F * (~front.reshape(-1)).long()
-        span_rank = rank[spans.face]
+        span_rank = rank.index_select(0, spans.face)
         key = torch.full((B * size * size,), _EMPTY_KEY, dtype=torch.int64, device=device)
         for begin, end in chunk_bounds(spans.count, max_pairs):
             count = spans.count[begin:end]
             total = int(count.sum())
-            idx = torch.repeat_interleave(torch.arange(begin, end, device=device), count,
-                                          output_size=total)
             first = torch.cumsum(count, 0) - count
-            col = torch.arange(total, device=device) - (first - spans.col_min[begin:end])[
-                idx - begin]
-            inv_z = iz_start[idx] + sp[IZX][idx] * col
+            offset = base[begin:end] + spans.col_min[begin:end] - first
+            pixel = torch.arange(total, device=device) + torch.repeat_interleave(
+                offset, count, output_size=total)
+            inv_z = torch.repeat_interleave(iz_base[begin:end], count, output_size=total)
+            inv_z += torch.repeat_interleave(izx[begin:end], count, output_size=total) * pixel
+            z_bits = inv_z.reciprocal().to(torch.float32).view(torch.int32).to(torch.int64)
+            pair_key = (z_bits << 32) | torch.repeat_interleave(span_rank[begin:end], count,
+                                                                output_size=total)
             ok = (inv_z * near < 1) & (inv_z * far > 1)
-            z_bits = (1.0 / inv_z[ok]).to(torch.float32).view(torch.int32).to(torch.int64)
-            idx = idx[ok]
-            key.scatter_reduce_(0, base[idx] + col[ok], (z_bits << 32) | span_rank[idx],
-                                reduce="amin")
+            key.scatter_reduce_(0, pixel, torch.where(ok, pair_key, _EMPTY_KEY), reduce="amin")
         pixel_ids = torch.nonzero(key != _EMPTY_KEY).squeeze(1)
         face_in_image = (key[pixel_ids] & 0xFFFFFFFF) % F
         batch = torch.div(pixel_ids, size * size, rounding_mode="floor")
@@ -147,14 +158,16 @@ def rasterize(
         face_index = torch.full((B * size * size,), -1, dtype=torch.int64, device=device)
         face_index[pixel_ids] = face_in_image
         face_index = face_index.reshape(B, size, size)
-    frags = Fragments(size, face_index, front, pixel_ids, face_ids)
-    if with_geometry:
-        frags.bary, frags.depth, frags.corner_depth = _geometry(face_ndc, frags)
+    frags = Fragments(size, face_index, front, drawable.reshape(B, F), pixel_ids, face_ids)
+    if with_geometry or with_bary:
+        frags.bary, frags.depth, frags.corner_depth = _geometry(face_ndc, frags, with_bary)
     return frags
 
 
-def _geometry(face_ndc: Tensor, frags: Fragments) -> tuple[Tensor, Tensor, Tensor]:
-    """Differentiable barycentrics (M,3), depth (M,) and corner depths (M,3) at covered pixels.
+def _geometry(face_ndc: Tensor, frags: Fragments,
+              with_bary: bool) -> tuple[Tensor | None, Tensor, Tensor]:
+    """Differentiable barycentrics (M,3) or None, depth (M,) and corner depths (M,3) at covered
+    pixels.
 
     NR clamps barycentrics to [0,1]; that is inactive for pixels inside their face, so the
     plane evaluation is used as is.
@@ -164,6 +177,9 @@ def _geometry(face_ndc: Tensor, frags: Fragments) -> tuple[Tensor, Tensor, Tenso
     rem = frags.pixel_ids % (size * size)
     row = torch.div(rem, size, rounding_mode="floor")
     col = rem - row * size
-    w, inv_z = evaluate_planes(face_planes(verts), frags.face_ids, col, row)
-    corner_z = verts[:, :, 2][frags.face_ids]
-    return w.t(), 1.0 / inv_z, corner_z
+    planes = face_planes(verts)
+    corner_z = verts[:, :, 2].index_select(0, frags.face_ids)
+    if with_bary:
+        w, inv_z = evaluate_planes(planes, frags.face_ids, col, row)
+        return w.t(), 1.0 / inv_z, corner_z
+    return None, 1.0 / evaluate_inverse_depth(planes, frags.face_ids, col, row), corner_z

@@ -9,12 +9,19 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .compositing import add_edge_gradient, composite_depth, composite_rgb, downsample
+from .compositing import (
+    add_edge_gradient,
+    composite_depth,
+    composite_rgb,
+    coverage,
+    output_pixel_ids,
+    to_image,
+)
 from .errors import RenderInputError
 from .projection import project_to_ndc
-from .rasterize import rasterize
+from .rasterize import Fragments, rasterize
 from .shading import Lights, face_light, shade_fragments
-from .soft import soft_edges
+from .soft import SoftEdges, soft_edges
 
 OUTPUT_NAMES = ("rgb", "depth", "silhouette")
 
@@ -118,39 +125,40 @@ class Renderer(nn.Module):
         factor = 2 if self.anti_aliasing else 1
         size = self.image_size
         ndc = project_to_ndc(vertices, K, float(self.orig_size))
-        batch_idx = torch.arange(B, device=faces.device)[:, None, None]
-        face_ndc = ndc[batch_idx, faces]
-        need_geometry = "depth" in wanted or ("rgb" in wanted and per_vertex)
+        face_ndc = gather_faces(ndc, faces)
+        need_bary = "rgb" in wanted and per_vertex
         frags = rasterize(face_ndc, size * factor, self.near, self.far,
-                          cull_backfaces=not self.fill_back, with_geometry=need_geometry,
-                          max_pairs=self.max_pairs)
-        coverage = frags.coverage.to(vertices.dtype)
-        out = RenderOutput()
+                          cull_backfaces=not self.fill_back, with_geometry="depth" in wanted,
+                          with_bary=need_bary, max_pairs=self.max_pairs)
+        out_ids = output_pixel_ids(frags.pixel_ids, size * factor, factor)
+        alpha = coverage(out_ids, B, size, factor, vertices.dtype)
         edges = None
-        alpha = None
-        if wanted & {"rgb", "silhouette"}:
-            alpha = downsample(coverage[:, None], factor)[:, 0]
-            if self.soft_sigma > 0 and torch.is_grad_enabled() and face_ndc.requires_grad:
-                drawable = torch.ones_like(frags.front) if self.fill_back else frags.front
-                edges = soft_edges(face_ndc, alpha, self.soft_sigma, drawable, self.max_pairs)
+        if (wanted & {"rgb", "silhouette"} and self.soft_sigma > 0 and torch.is_grad_enabled()
+                and ndc.requires_grad):
+            edges = soft_edges(ndc, faces, frags.front, frags.drawable,
+                               alpha.reshape(B, size, size), self.soft_sigma,
+                               not self.fill_back, self.max_pairs)
+        out = RenderOutput()
         if "silhouette" in wanted:
-            out.silhouette = alpha if edges is None else add_edge_gradient(alpha, edges.delta)
+            sil = alpha if edges is None else add_edge_gradient(alpha, edges.pixel, edges.delta)
+            out.silhouette = to_image(sil, B, size)
         if "rgb" in wanted:
-            out.rgb = self._rgb(vertices, faces, textures, lights, per_vertex, face_ndc, frags,
-                                coverage, edges, factor)
+            rgb = self._rgb(vertices, faces, textures, lights, per_vertex, frags, out_ids, alpha,
+                            edges, factor)
+            out.rgb = to_image(rgb, B, size)
         if "depth" in wanted:
-            out.depth = composite_depth(frags.depth, frags.pixel_ids, coverage, factor)
+            out.depth = to_image(composite_depth(frags.depth, out_ids, alpha, factor), B, size)
         return out
 
-    def _rgb(self, vertices, faces, textures, lights, per_vertex, face_ndc, frags, coverage,
-             edges, factor) -> Tensor:
+    def _rgb(self, vertices: Tensor, faces: Tensor, textures: Tensor | None,
+             lights: Tensor | None, per_vertex: bool, frags: Fragments, out_ids: Tensor,
+             alpha: Tensor, edges: SoftEdges | None, factor: int) -> Tensor:
+        """Flat (B*S*S,3) colour image."""
         B = vertices.shape[0]
         dtype, device = vertices.dtype, vertices.device
         light_params = _lights(lights, B, device, dtype)
-        batch_idx = torch.arange(B, device=device)[:, None, None]
-        face_verts = vertices[batch_idx, faces]
         flip = ~frags.front if self.fill_back else None
-        light = face_light(face_verts, light_params, flip)
+        light = face_light(gather_faces(vertices, faces), light_params, flip)
         textures = None if textures is None else textures.to(dtype)
         colors = shade_fragments(
             frags, light,
@@ -160,15 +168,28 @@ class Renderer(nn.Module):
         )
         background = torch.tensor(self.background_color, device=device, dtype=dtype)
         background = background.expand(B, 3)
-        rgb = composite_rgb(colors, frags.pixel_ids, coverage, background, factor)
+        rgb = composite_rgb(colors, out_ids, alpha, background, factor)
         if edges is None:
             return rgb
-        face_color = _face_mean_color(textures, faces, per_vertex, light.shape[1], B)
+        face_color = _face_mean_color(textures, faces, per_vertex)
         lit = (light if face_color is None else light * face_color).detach().reshape(-1, 3)
-        has = edges.nearest_face >= 0
-        edge_fg = lit[edges.nearest_face.clamp(min=0)].permute(0, 3, 1, 2)
-        edge_color = (edge_fg - background[:, :, None, None]) * has[:, None]
-        return add_edge_gradient(rgb, edges.delta, edge_color)
+        per_image = alpha.shape[0] // B
+        edge_bg = background.index_select(0, torch.div(edges.pixel, per_image,
+                                                       rounding_mode="floor"))
+        edge_color = lit.index_select(0, edges.face) - edge_bg
+        return add_edge_gradient(rgb, edges.pixel, edges.delta, edge_color)
+
+
+def gather_faces(values: Tensor, faces: Tensor) -> Tensor:
+    """(B,V,C) per-vertex values and (B,F,3) faces -> (B,F,3,C) per-corner values.
+
+    ``index_select`` on the flattened batch (rather than advanced indexing) keeps the backward a
+    fast ``index_add`` instead of a sort-based accumulate.
+    """
+    B, V, C = values.shape
+    flat = faces + (torch.arange(B, device=faces.device) * V)[:, None, None]
+    picked = values.reshape(B * V, C).index_select(0, flat.reshape(-1))
+    return picked.reshape(*faces.shape, C)
 
 
 def _check_outputs(outputs: Sequence[str]) -> set[str]:
@@ -249,12 +270,11 @@ def _lights(lights: Tensor | None, B: int, device: torch.device, dtype: torch.dt
     return Lights.from_vector(lights.to(dtype))
 
 
-def _face_mean_color(textures: Tensor | None, faces: Tensor, per_vertex: bool, F: int,
-                     B: int) -> Tensor | None:
+def _face_mean_color(textures: Tensor | None, faces: Tensor,
+                     per_vertex: bool) -> Tensor | None:
     """(B,F,3) flat colour per face for edge gradients (mean of corner colours per vertex)."""
     if textures is None:
         return None
     if not per_vertex:
         return textures
-    batch_idx = torch.arange(B, device=faces.device)[:, None, None]
-    return textures[batch_idx, faces].mean(dim=2)
+    return gather_faces(textures, faces).mean(dim=2)

@@ -81,23 +81,24 @@ def shade_fragments(
     """Colour (M,3) of every covered pixel: ``texture * light`` of the face shown there.
 
     Args:
-        frags: rasterisation result (needs ``bary`` and ``depth`` for per-vertex colours).
+        frags: rasterisation result (needs ``bary``, ``depth`` and ``corner_depth`` for
+            per-vertex colours).
         light: (B,F,3) per-face light from :func:`face_light`.
         face_colors: (B,F,3) per-face colours, or
         vertex_colors: (B,V,3) per-vertex colours, interpolated perspective-correctly, with
         faces: (B,F,3) long vertex indices (needed with ``vertex_colors``).
         With neither, the texture is all ones (NR's untextured S2HAND call).
     """
-    lit = light.reshape(-1, 3)[frags.face_ids]
     if vertex_colors is not None:
         if frags.bary is None or frags.depth is None or frags.corner_depth is None or faces is None:
             raise RenderInputError("per-vertex colours need fragments with geometry and faces.")
         B, V = vertex_colors.shape[:2]
         vidx = faces + (torch.arange(B, device=faces.device) * V)[:, None, None]
-        corner = vidx.reshape(-1, 3)[frags.face_ids]
+        corner = vidx.reshape(-1, 3).index_select(0, frags.face_ids).reshape(-1)
+        corner_colors = vertex_colors.reshape(-1, 3).index_select(0, corner).reshape(-1, 3, 3)
+        # Perspective-correct weights: w_k z / z_k.
         weights = frags.bary * frags.depth[:, None] / frags.corner_depth
-        texture = (weights[..., None] * vertex_colors.reshape(-1, 3)[corner]).sum(1)
-        return texture * lit
-    if face_colors is not None:
-        return face_colors.reshape(-1, 3)[frags.face_ids] * lit
-    return lit
+        texture = (weights[..., None] * corner_colors).sum(1)
+        return texture * light.reshape(-1, 3).index_select(0, frags.face_ids)
+    lit = light if face_colors is None else face_colors * light
+    return lit.reshape(-1, 3).index_select(0, frags.face_ids)

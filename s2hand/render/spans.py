@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .planes import A0, A1, A2, B0, B1, B2, X0, Y0
+from .planes import A0, A1, A2, B0, B1, B2, X0, Y0, gather_columns
 
 # Barycentric slack of the edge-inclusive test (float64 spans).
 SPAN_TOLERANCE = 1e-9
@@ -55,9 +55,10 @@ def face_spans(planes: Tensor, lo: Tensor, hi: Tensor) -> Spans:
     starts = torch.cumsum(heights, 0) - heights
     local = torch.arange(total, device=lo.device) - torch.repeat_interleave(
         starts, heights, output_size=total)
-    row = lo[face, 1] + local
-    p = planes[:, face]
-    dy = row.to(p.dtype) - p[Y0]
+    row = lo[:, 1].index_select(0, face) + local
+    p = dict(zip((X0, Y0, A0, A1, A2, B0, B1, B2),
+                 gather_columns(planes, face, (X0, Y0, A0, A1, A2, B0, B1, B2)), strict=True))
+    dy = row.to(p[Y0].dtype) - p[Y0]
     lower = torch.full_like(dy, -torch.inf)
     upper = torch.full_like(dy, torch.inf)
     feasible = torch.ones_like(dy, dtype=torch.bool)
@@ -69,8 +70,10 @@ def face_spans(planes: Tensor, lo: Tensor, hi: Tensor) -> Spans:
         lower = torch.where(a > 0, torch.maximum(lower, bound), lower)
         upper = torch.where(a < 0, torch.minimum(upper, bound), upper)
         feasible &= (a != 0) | (rest >= 0)
-    col_lo = torch.maximum(torch.ceil(lower.clamp(-1.0, 1e7)).long(), lo[face, 0])
-    col_hi = torch.minimum(torch.floor(upper.clamp(-1.0, 1e7)).long(), hi[face, 0])
+    col_lo = torch.maximum(torch.ceil(lower.clamp(-1.0, 1e7)).long(),
+                           lo[:, 0].index_select(0, face))
+    col_hi = torch.minimum(torch.floor(upper.clamp(-1.0, 1e7)).long(),
+                           hi[:, 0].index_select(0, face))
     count = torch.where(feasible, (col_hi - col_lo + 1).clamp(min=0), torch.zeros_like(col_lo))
     keep = count > 0
     return Spans(face[keep], row[keep], col_lo[keep], count[keep])

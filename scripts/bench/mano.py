@@ -53,6 +53,18 @@ def _layers(model_path: Path | None, device: torch.device) -> tuple[ManoLayer, s
     return ours.to(device), ref.to(device)
 
 
+def _interleaved(fn_a, fn_b, device: torch.device, repeats: int) -> tuple[float, float]:
+    """Median wall times of two callables timed alternately (so both see the same load)."""
+    times_a, times_b = [], []
+    for i in range(repeats + 2):
+        t_a = time_call(fn_a, device, repeats=1, warmup=0)
+        t_b = time_call(fn_b, device, repeats=1, warmup=0)
+        if i >= 2:  # warm-up
+            times_a.append(t_a)
+            times_b.append(t_b)
+    return float(np.median(times_a)), float(np.median(times_b))
+
+
 def run(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -82,8 +94,8 @@ def run(args: argparse.Namespace) -> None:
                 return out.vertices, out.joints
 
             repeats = max(3, args.repeats // (1 + batch // 256))
-            t_ours = time_call(lambda: step(run_ours), device, repeats=repeats)
-            t_ref = time_call(lambda: step(run_ref), device, repeats=repeats)
+            t_ours, t_ref = _interleaved(lambda: step(run_ours), lambda: step(run_ref),
+                                         device, repeats)
             rows.append([device.type, batch, f"{t_ours * 1e3:.3f}", f"{t_ref * 1e3:.3f}",
                          f"{t_ref / t_ours:.2f}x"])
     print_table(["device", "batch", "s2hand ManoLayer (ms)", "smplx.MANO (ms)",

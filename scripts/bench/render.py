@@ -3,14 +3,17 @@
 The mesh is the shipped OpenHand model (1704 faces) in a random pose, placed like a FreiHAND crop
 (focal 560 px at 224², hand about 0.6 m away), or an icosphere of 1280 faces with ``--mesh
 sphere``. Each step renders silhouette + RGB (per-face colours, estimated-light vector) + depth
-and back-propagates a loss touching all three into vertices, colours and lights. Times are medians.
-Peak memory on CPU is the growth of the process's peak resident set during the timed steps.
+and back-propagates a loss touching all three into vertices, colours and lights. Times are medians
+of wall time; "CPU time" is the process CPU time of one step summed over threads (less sensitive
+to other load on the machine). Peak memory on CPU is the growth of the process's peak resident
+set during the timed steps.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import time
 from pathlib import Path
 
 import torch
@@ -102,7 +105,7 @@ def _measure(renderer: Renderer, verts0: torch.Tensor, faces: torch.Tensor,
         with torch.no_grad():
             return renderer(verts, faces, K, torch.tanh(colors), lights)
 
-    coverage = float(step().silhouette.mean())
+    coverage = float(step().silhouette.detach().mean())
     fwd = time_call(forward_only, device, repeats=repeats, warmup=1)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
@@ -111,13 +114,19 @@ def _measure(renderer: Renderer, verts0: torch.Tensor, faces: torch.Tensor,
         _reset_peak_rss()
         base = _peak_rss_bytes()
     both = time_call(step, device, repeats=repeats, warmup=1)
+    cpu_times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        step()
+        cpu_times.append(time.process_time() - start)
     if device.type == "cuda":
         peak = torch.cuda.max_memory_allocated(device) - base
     else:
         end = _peak_rss_bytes()
         peak = None if base is None or end is None else end - base
     mem = "n/a" if peak is None else f"{peak / 2**20:.0f}"
-    return [f"{coverage:.3f}", f"{fwd * 1e3:.1f}", f"{both * 1e3:.1f}", mem]
+    cpu = sorted(cpu_times)[len(cpu_times) // 2]
+    return [f"{coverage:.3f}", f"{fwd * 1e3:.1f}", f"{both * 1e3:.1f}", f"{cpu * 1e3:.1f}", mem]
 
 
 def run(args: argparse.Namespace) -> None:
@@ -140,4 +149,4 @@ def run(args: argparse.Namespace) -> None:
                 stats = _measure(renderer, verts0, faces, device, batch, args.repeats)
                 rows.append([device.type, "2x" if aa else "off", batch, *stats])
     print_table(["device", "AA", "batch", "silhouette mean", "forward ms", "fwd+bwd ms",
-                 "peak mem growth MiB"], rows)
+                 "fwd+bwd CPU time ms", "peak mem growth MiB"], rows)

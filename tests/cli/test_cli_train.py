@@ -106,8 +106,8 @@ def test_bad_configs_from_the_command_line(workdir, overrides, key, fix):
     result = run_cli("--config_json", str(write_config(workdir, **overrides)), cwd=workdir)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
-    first = result.stderr.splitlines()[0]
-    assert f'key "{key}"' in first and fix in first
+    (line,) = result.stderr.splitlines()
+    assert f'key "{key}"' in line and fix in line
 
 
 def test_check_does_not_import_the_engine(workdir):
@@ -132,3 +132,42 @@ def test_missing_config_flag_is_a_usage_error(capsys):
 def test_missing_config_file(workdir, capsys):
     assert train.main(["--config_json", "nope.json"]) == 2
     assert "nope.json: config file not found" in capsys.readouterr().err
+
+
+def test_log_lines_not_doubled_when_the_engine_logs_to_the_same_file(workdir, monkeypatch):
+    import logging
+
+    module = types.ModuleType("s2hand.engine.experiment")
+
+    def run_experiment(config):
+        handler = logging.FileHandler(config.base_out_path / "train.log")
+        logging.getLogger().addHandler(handler)
+        try:
+            logging.getLogger("s2hand.engine").info("engine line")
+        finally:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+        return {}
+
+    module.run_experiment = run_experiment
+    monkeypatch.setitem(sys.modules, "s2hand.engine.experiment", module)
+    assert train.main(["--config_json", str(write_config(workdir))]) == 0
+    text = (workdir / "out/run/train.log").read_text()
+    assert text.count("engine line") == 1
+    assert "resolved config written" in text and "finished in" in text
+
+
+def test_readme_commands_use_existing_valid_configs(tmp_path, monkeypatch):
+    """Every `--config_json FILE` in README.md exists and validates (the quick-start demo with
+    its paths too: it must run from a fresh checkout)."""
+    import re
+
+    from s2hand.config import load_config
+
+    readme = (REPO / "README.md").read_text()
+    names = sorted(set(re.findall(r"--config_json (\S+\.json)", readme)))
+    assert "configs/demo/SSL-e2e.json" in names
+    monkeypatch.chdir(tmp_path)
+    for name in names:
+        assert (REPO / name).is_file(), f"README.md names a missing config {name}"
+        load_config(REPO / name, check_paths=name.startswith("configs/demo/"))

@@ -105,6 +105,6 @@ def test_combined_loader_round_robin_and_subset():
     loader = CombinedLoader({"FreiHand": _fake_loader(6, 2), "HO3D": _fake_loader(4, 2)})
     names = [b["dataset"][0] for b in loader]
     assert names == ["FreiHand", "HO3D", "FreiHand", "HO3D", "FreiHand"]
-    assert len(loader) == 4
+    assert len(loader) == 5
     sub = controlled_subset(TensorDataset(torch.arange(100)), 30, 2)
     assert len(sub) == 15 and sub[14][0].item() == 14

@@ -167,3 +167,13 @@ def test_normalized_batch_freihand(freihand):
     con = raw["open_2dj_con"]
     expected = con.mean(1) * torch.tensor([1.1, 0.1])  # gs version vs hom version
     torch.testing.assert_close(b["texture_con"], expected)
+
+
+def test_semi_ratio_uses_gt_2d(freihand):
+    root, gt = freihand
+    ds = FreiHandDataset(root, "training", ("open_2dj", "Ks"), semi_ratio=0.5)
+    s = ds[1]
+    uv = project_points(torch.as_tensor(gt["training"]["xyz"][1])[None], s["Ks"][None].double())
+    assert (s["open_2dj"] - uv[0]).abs().max() < 1e-3
+    assert s["open_2dj_con"].tolist() == [1.0] * 21
+    assert ds[4]["open_2dj_con"].max() < 1.0  # second half: detections

@@ -108,3 +108,16 @@ class _Evil:
     def __reduce__(self):
         import os
         return (os.system, ("echo unsafe",))
+
+
+def test_truncated_frame_skip_policy(tmp_path):
+    from data_fixtures import write_ho3d
+    write_ho3d(tmp_path, seqs=1, frames=3)
+    frame = tmp_path / "train/TSQ0/rgb/0001.png"
+    frame.write_bytes(frame.read_bytes()[:5000])
+    with pytest.raises(DataError, match=r"0001\.png: cannot be decoded"):
+        HO3DDataset(tmp_path, "training", QUERIES)[1]
+    ds = HO3DDataset(tmp_path, "training", QUERIES, on_bad_image="skip")
+    with pytest.warns(UserWarning, match=r"0001\.png"):
+        assert ds[1]["idxs"] == 2
+    assert len(ds.skipped_files) == 1

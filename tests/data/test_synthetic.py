@@ -1,5 +1,6 @@
 import json
 import pickle
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -17,17 +18,35 @@ FREI_QUERIES = ("images", "Ks", "joints", "verts", "open_2dj", "masks", "scales"
 AUG_QUERIES = ("trans_images", "trans_Ks", "trans_open_2dj", "joints", "verts", "masks")
 
 
+@contextmanager
+def one_thread():
+    # Rendering tiny batches gains nothing from more threads on a shared 2-core CI machine.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def layer():
+    return ManoLayer(None, use_pca=False)
+
+
 @pytest.fixture(scope="module")
 def synth_frei(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth_frei")
-    generate_synthetic("freihand", root, 8, 4, seed=3, num_versions=2, batch_size=8)
+    with one_thread():
+        generate_synthetic("freihand", root, 8, 4, seed=3, num_versions=2, batch_size=8)
     return root
 
 
 @pytest.fixture(scope="module")
 def synth_ho3d(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth_ho3d")
-    generate_synthetic("ho3d", root, 5, 3, seed=3, frames_per_seq=3, batch_size=8)
+    with one_thread():
+        generate_synthetic("ho3d", root, 5, 3, seed=3, frames_per_seq=3, batch_size=8)
     return root
 
 
@@ -54,10 +73,9 @@ def _centroid(mask: np.ndarray) -> np.ndarray:
     return np.array([u.mean(), v.mean()])
 
 
-def test_freihand_layout_queries_and_render_geometry(synth_frei):
+def test_freihand_layout_queries_and_render_geometry(synth_frei, layer):
     ds = FreiHandDataset(synth_frei, "training", FREI_QUERIES, versions=("gs", "hom"))
     assert len(ds) == 16
-    layer = ManoLayer(None, use_pca=False)
     faces = layer.faces.numpy()
     for i in (0, 5, 9):
         s = ds[i]
@@ -80,11 +98,11 @@ def test_freihand_layout_queries_and_render_geometry(synth_frei):
         assert err.median() < 6.0
 
 
-def test_freihand_augmented_geometry(synth_frei):
+def test_freihand_augmented_geometry(synth_frei, layer):
     torch.manual_seed(0)
     ds = FreiHandDataset(synth_frei, "training", AUG_QUERIES)
     b = normalize_batch(torch.utils.data.default_collate([ds[i] for i in range(4)]), "FreiHand")
-    faces = ManoLayer(None, use_pca=False).faces.numpy()
+    faces = layer.faces.numpy()
     for k in range(4):
         mesh = _mesh_mask(b["verts"][k].double().numpy(), faces, b["Ks"][k].double().numpy())
         mask = b["masks"][k, 0].numpy() > 0.5
@@ -95,11 +113,10 @@ def test_freihand_augmented_geometry(synth_frei):
     assert (b["j2d_gt"] - b["open_2dj"]).norm(dim=-1)[con].median() < 6.0
 
 
-def test_freihand_mano_vector_and_pose_bounds(synth_frei):
+def test_freihand_mano_vector_and_pose_bounds(synth_frei, layer):
     mano = np.asarray(json.load(open(synth_frei / "training_mano.json")))[:, 0]
     xyz = np.asarray(json.load(open(synth_frei / "training_xyz.json")))
     K = np.asarray(json.load(open(synth_frei / "training_K.json")))
-    layer = ManoLayer(None, use_pca=False)
     out = layer(torch.as_tensor(mano[:, :3]).float(), torch.as_tensor(mano[:, 3:48]).float(),
                 torch.as_tensor(mano[:, 48:58]).float())
     # FreiHAND's root recovery: xyz_9 = [uv - pp, focal] / scale, then the hand is placed there
@@ -139,14 +156,19 @@ def test_ho3d_evaluation_split(synth_ho3d):
     assert meta["handJoints3D"].shape == (3,) and meta["handBoundingBox"].shape == (4,)
     gt = np.asarray(json.load(open(synth_ho3d / "evaluation_xyz.json")))
     np.testing.assert_allclose(gt[2, 0], meta["handJoints3D"], atol=1e-5)
-    ds = build_dataset("HO3D", "evaluation", synth_ho3d, ("trans_images", "trans_Ks", "joints"))
+    ds = build_dataset("HO3D", "evaluation", synth_ho3d,
+                       ("trans_images", "trans_Ks", "joints", "verts"))
     b = normalize_batch(torch.utils.data.default_collate([ds[i] for i in range(3)]), "HO3D")
     assert b["j2d_gt"].min() > 0 and b["j2d_gt"].max() < 224
+    assert b["verts"][:, :, 2].min() > 0  # converted to OpenCV like the joints
+    wrist = b["joints"][:, 0]
+    assert (b["verts"] - wrist[:, None]).norm(dim=-1).max() < 0.3
 
 
 def test_generation_is_deterministic(tmp_path):
     for name in ("a", "b"):
-        generate_synthetic("freihand", tmp_path / name, 2, 1, seed=5, num_versions=2)
+        with one_thread():
+            generate_synthetic("freihand", tmp_path / name, 2, 1, seed=5, num_versions=2)
     for rel in ("training/rgb/00000003.jpg", "evaluation/rgb/00000000.jpg", "training_xyz.json",
                 "openpose_v2/training/detect_all.json", "training/mask/00000001.jpg"):
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
@@ -181,3 +203,24 @@ def test_detection_noise_statistics():
     uv[0, 0] = (-5, 100)
     _, conf = noisy_detections(uv[:1], (224, 224), noise, rng)
     assert conf[0, 0] == 0
+
+
+def test_poses_are_varied_but_learnable(layer):
+    """PA-MPJPE of the mean pose (a predictor that learned nothing) and of the right pose with
+    the mean shape (what use_mean_shape=True can reach) on generated hands: the first must be
+    well above the second, so that training has something to reduce."""
+    from s2hand.data.synthetic.scene import SceneParams, sample_hands
+    from s2hand.evaluation.procrustes import align_w_scale
+
+    hands = sample_hands(layer, SceneParams(), np.random.default_rng(0), 64)
+    gt = hands.joints - hands.transl[:, None]
+    orient = torch.as_tensor(hands.global_orient).float()
+    with torch.no_grad():
+        mean_pose = layer(orient, torch.zeros(64, 45)).joints.double().numpy()
+        mean_shape = layer(orient, torch.as_tensor(hands.hand_pose).float()).joints.double().numpy()
+
+    def pa_mpjpe(pred):
+        return np.linalg.norm(align_w_scale(gt, pred) - gt, axis=-1).mean() * 1000
+
+    assert 8.0 < pa_mpjpe(mean_pose) < 30.0
+    assert pa_mpjpe(mean_shape) < 4.0

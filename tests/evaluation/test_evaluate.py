@@ -120,7 +120,8 @@ def test_accepts_tensors():
 
 
 @pytest.mark.parametrize("bad,match", [
-    ("count", "samples"), ("nan", "NaN"), ("shape", r"\(N,P,3\)"), ("dataset", "dataset")])
+    ("count", "samples"), ("nan", "NaN"), ("shape", r"\(N,P,3\)"), ("dataset", "dataset"),
+    ("backend", "nn_backend")])
 def test_bad_input_raises_clear_error(bad, match):
     gx, gv, px, pv = _random_case(5, n=4)
     kwargs = {}
@@ -130,7 +131,9 @@ def test_bad_input_raises_clear_error(bad, match):
         px[2, 0, 0] = np.nan
     elif bad == "shape":
         px = px[..., :2]
-    else:
+    elif bad == "dataset":
         kwargs["dataset"] = "rhd"
+    else:
+        kwargs["nn_backend"] = "open3d"
     with pytest.raises(EvaluationInputError, match=match):
         evaluate_predictions(px, pv, gx, gv, **kwargs)

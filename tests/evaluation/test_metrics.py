@@ -80,3 +80,21 @@ def test_kdtree_and_torch_backends_agree():
 def test_unknown_backend_raises():
     with pytest.raises(ValueError, match="backend"):
         nn_distances(np.zeros((1, 2, 3)), [np.zeros((1, 2, 3))], 0.01, backend="open3d")
+
+
+def test_thresholded_search_compares_like_exact_distances():
+    from s2hand.evaluation.nearest import thresholded_nn_distances
+
+    rng = np.random.default_rng(3)
+    thr = (0.005, 0.015)
+    a = rng.normal(scale=0.02, size=(9, 80, 3)) + [0, 0, 0.7]
+    # Per-point errors spread over all buckets (< 5 mm, 5-15 mm, > 15 mm).
+    b = a + rng.normal(size=a.shape) * rng.choice([0.001, 0.004, 0.02], size=(9, 80, 1))
+    b[0, 0] = a[0, 0] + [0.005, 0, 0]  # error exactly on a threshold
+    exact = nn_distances(torch.from_numpy(a), [torch.from_numpy(b)], 0.015, "torch")[0]
+    fast = thresholded_nn_distances(a, b, thr)
+    for d_exact, d_fast in zip(exact, fast, strict=True):
+        for t in thr:
+            np.testing.assert_array_equal(d_exact < t, d_fast < t)
+    np.testing.assert_array_equal(fscores_from_distances(*exact, thr),
+                                  fscores_from_distances(*fast, thr))

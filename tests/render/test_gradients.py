@@ -6,7 +6,8 @@ import pytest
 import torch
 from render_helpers import icosphere, intrinsics
 
-from s2hand.render import Renderer
+from s2hand.render import Renderer, coverage, project_to_ndc, rasterize, soft_edges
+from s2hand.render.renderer import gather_faces
 
 
 def _square(half=0.06, z=0.5):
@@ -106,3 +107,36 @@ def test_cpu_and_cuda_agree():
     gpu = r(verts[None].cuda(), faces.cuda(), K.cuda(), tex.cuda())
     for name in ("rgb", "depth", "silhouette"):
         assert torch.allclose(getattr(cpu, name), getattr(gpu, name).cpu(), atol=1e-9), name
+
+
+def test_soft_edge_gradient_matches_finite_differences():
+    verts, faces = icosphere(subdivisions=1, radius=0.05)
+    K = intrinsics(150.0, 16.0)
+    r = Renderer(image_size=32, anti_aliasing=False)
+    ndc = project_to_ndc(verts[None], K, 32.0)
+    faces_b = faces[None]
+    frags = rasterize(gather_faces(ndc, faces_b), 32, with_geometry=False)
+    alpha = coverage(frags.pixel_ids, 1, 32, 1, torch.float64).reshape(1, 32, 32)
+
+    def soft_of(points):
+        return soft_edges(points, faces_b, frags.front, frags.drawable, alpha, r.soft_sigma)
+
+    x = ndc.clone().requires_grad_(True)
+    base = soft_of(x)
+    assert base.pixel.numel() > 50
+    weights = torch.rand(base.pixel.numel(), generator=torch.Generator().manual_seed(0),
+                         dtype=torch.float64)
+    (base.delta * weights).sum().backward()
+    eps = 1e-6
+    strongest = x.grad[0].norm(dim=1).argsort(descending=True)[:3].tolist()
+    assert x.grad[0, strongest[-1]].norm() > 1e-3
+    for v in strongest:
+        for axis in (0, 1):
+            moved = ndc.clone()
+            moved[0, v, axis] += eps
+            plus = soft_of(moved)
+            moved[0, v, axis] -= 2 * eps
+            minus = soft_of(moved)
+            assert torch.equal(plus.pixel, base.pixel) and torch.equal(minus.pixel, base.pixel)
+            numeric = ((plus.soft - minus.soft) * weights).sum() / (2 * eps)
+            assert torch.isclose(x.grad[0, v, axis], numeric, rtol=1e-4, atol=1e-6), (v, axis)

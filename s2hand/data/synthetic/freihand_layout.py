@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from s2hand.data.detections import Detections, write_detections
-from s2hand.data.io import write_image
 from s2hand.data.synthetic.appearance import (
     composite,
     random_background,
@@ -27,6 +26,7 @@ from s2hand.data.synthetic.appearance import (
 from s2hand.data.synthetic.noise import DetectionNoise, noisy_detections
 from s2hand.data.synthetic.render import HandRenderer
 from s2hand.data.synthetic.scene import SceneParams, canonical_rotation, sample_hands
+from s2hand.data.synthetic.writer import ImageWriter
 
 NUM_MANO_BETAS = 10
 
@@ -58,6 +58,15 @@ def write_freihand_split(out: Path, split: str, n: int, rng: np.random.Generator
                          num_versions: int, batch_size: int,
                          progress: Callable[[int], None] | None = None) -> None:
     """Render ``n`` samples of ``split`` ("training"/"evaluation") into ``out``."""
+    with ImageWriter() as writer:
+        _write_split(writer, out, split, n, rng, hand, scene, noise, num_versions, batch_size,
+                     progress)
+
+
+def _write_split(writer: ImageWriter, out: Path, split: str, n: int, rng: np.random.Generator,
+                 hand: HandRenderer, scene: SceneParams, noise: DetectionNoise,
+                 num_versions: int, batch_size: int,
+                 progress: Callable[[int], None] | None) -> None:
     versions = num_versions if split == "training" else 1
     (out / split / "rgb").mkdir(parents=True, exist_ok=True)
     if split == "training":
@@ -80,10 +89,10 @@ def write_freihand_split(out: Path, split: str, n: int, rng: np.random.Generator
             for k in range(b):
                 hand_rgb = rgb[k] if v == 0 else np.clip(rgb[k] * rng.uniform(0.8, 1.2, 3), 0, 1)
                 img = composite(hand_rgb, alpha[k], random_background(rng, size), rng)
-                write_image(out / split / "rgb" / f"{start + k + n * v:08d}.jpg", img)
+                writer.submit(out / split / "rgb" / f"{start + k + n * v:08d}.jpg", img)
         if split == "training":
             for k in range(b):
-                write_image(out / split / "mask" / f"{start + k:08d}.jpg",
+                writer.submit(out / split / "mask" / f"{start + k:08d}.jpg",
                             (alpha[k] * 255).astype(np.uint8))
         arrays["K"].append(hands.K)
         arrays["xyz"].append(hands.joints)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import asdict
@@ -50,7 +51,8 @@ def generate_synthetic(layout: Literal["freihand", "ho3d"], out_dir: str | Path,
         raise ValueError(f"num_versions must be in 1..4, got {num_versions}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    hand = HandRenderer(hand_model)
+    hand = (HandRenderer(hand_model) if isinstance(hand_model, HandModel)
+            else _cached_hand(None if hand_model is None else str(hand_model)))
     if layout == "freihand":
         scene = scene or SceneParams()
         for k, (split, n) in enumerate((("training", num_train), ("evaluation", num_eval))):
@@ -65,6 +67,12 @@ def generate_synthetic(layout: Literal["freihand", "ho3d"], out_dir: str | Path,
                      num_versions, ho3d_version, frames_per_seq)
     (out / MARKER).write_text(json.dumps(meta, indent=2))
     return meta
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_hand(path: str | None) -> HandRenderer:
+    # Building the layer factorises the pose correctives (an SVD, ~0.5-2 s); reuse it.
+    return HandRenderer(path)
 
 
 def _metadata(layout: str, num_train: int, num_eval: int, seed: int, hand_name: str,

@@ -22,7 +22,6 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from s2hand.data.detections import Detections, write_detections
-from s2hand.data.io import write_image
 from s2hand.data.synthetic.appearance import (
     composite,
     random_background,
@@ -33,6 +32,7 @@ from s2hand.data.synthetic.freihand_layout import dump_array
 from s2hand.data.synthetic.noise import DetectionNoise, noisy_detections
 from s2hand.data.synthetic.render import HandRenderer
 from s2hand.data.synthetic.scene import HandBatch, SceneParams, canonical_rotation, sample_hands
+from s2hand.data.synthetic.writer import ImageWriter
 from s2hand.hand.joint_orders import FREI_TO_HO3D
 
 FRAME = (640, 480)
@@ -64,13 +64,20 @@ def _window(verts_uv: np.ndarray) -> tuple[int, np.ndarray]:
     return side, corner
 
 
-def _paste(frame: np.ndarray, patch: np.ndarray, corner: np.ndarray) -> None:
-    h, w = frame.shape[:2]
+def _clip_window(corner: np.ndarray, side: int) -> tuple[slice, slice, slice, slice]:
+    """Frame rows/cols and window rows/cols of the part of a window inside the frame."""
     x0, y0 = int(corner[0]), int(corner[1])
-    s = patch.shape[0]
-    fx0, fy0, fx1, fy1 = max(x0, 0), max(y0, 0), min(x0 + s, w), min(y0 + s, h)
-    if fx1 > fx0 and fy1 > fy0:
-        frame[fy0:fy1, fx0:fx1] = patch[fy0 - y0:fy1 - y0, fx0 - x0:fx1 - x0]
+    fx0, fy0 = max(x0, 0), max(y0, 0)
+    fx1, fy1 = max(min(x0 + side, FRAME[0]), fx0), max(min(y0 + side, FRAME[1]), fy0)
+    return (slice(fy0, fy1), slice(fx0, fx1), slice(fy0 - y0, fy1 - y0),
+            slice(fx0 - x0, fx1 - x0))
+
+
+def _render_into(frame: np.ndarray, background: np.ndarray, rgb: np.ndarray,
+                 alpha: np.ndarray, corner: np.ndarray, rng: np.random.Generator) -> None:
+    """Composite a rendered window over the background and write it into the uint8 frame."""
+    fr, fc, wr, wc = _clip_window(corner, rgb.shape[0])
+    frame[fr, fc] = composite(rgb[wr, wc], alpha[wr, wc], background[fr, fc], rng)
 
 
 def _sequence_camera(rng: np.random.Generator, scene: SceneParams) -> np.ndarray:
@@ -101,6 +108,15 @@ def write_ho3d_split(out: Path, split: str, n: int, rng: np.random.Generator,
                      version: str, frames_per_seq: int, batch_size: int,
                      progress: Callable[[int], None] | None = None) -> None:
     """Render ``n`` frames of ``split`` in sequences of ``frames_per_seq``."""
+    with ImageWriter() as writer:
+        _write_split(writer, out, split, n, rng, hand, scene, noise, version, frames_per_seq,
+                     batch_size, progress)
+
+
+def _write_split(writer: ImageWriter, out: Path, split: str, n: int, rng: np.random.Generator,
+                 hand: HandRenderer, scene: SceneParams, noise: DetectionNoise, version: str,
+                 frames_per_seq: int, batch_size: int,
+                 progress: Callable[[int], None] | None) -> None:
     sub, prefix = _SPLITS[split]
     ext = ".jpg" if version == "v3" else ".png"
     base = canonical_rotation(hand.layer)
@@ -114,6 +130,7 @@ def write_ho3d_split(out: Path, split: str, n: int, rng: np.random.Generator,
             (out / sub / seq / d).mkdir(parents=True, exist_ok=True)
         cam = _sequence_camera(rng, scene)
         background = random_background(rng, FRAME)
+        frame_base = (background * 255 + 0.5).astype(np.uint8)
         det_xy, det_conf, names = [], [], []
         for b0 in range(0, count, batch_size):
             b = min(batch_size, count - b0)
@@ -132,12 +149,9 @@ def write_ho3d_split(out: Path, split: str, n: int, rng: np.random.Generator,
             xy, conf = noisy_detections(uv, FRAME, noise, rng)
             for k in range(b):
                 fid = f"{b0 + k:04d}"
-                full_rgb = np.zeros((FRAME[1], FRAME[0], 3), np.float32)
-                full_alpha = np.zeros((FRAME[1], FRAME[0]), np.float32)
-                _paste(full_rgb, rgb[k], corner[k])
-                _paste(full_alpha, alpha[k], corner[k])
-                write_image(out / sub / seq / "rgb" / (fid + ext),
-                            composite(full_rgb, full_alpha, background, rng))
+                frame = frame_base.copy()
+                _render_into(frame, background, rgb[k], alpha[k], corner[k], rng)
+                writer.submit(out / sub / seq / "rgb" / (fid + ext), frame)
                 box = np.concatenate([verts_uv[k].min(0), verts_uv[k].max(0)])
                 box = np.clip(box + [-5, -5, 5, 5], 0, [FRAME[0] - 1, FRAME[1] - 1] * 2)
                 meta = _meta(hands, params, k, cam, split == "training", box)
