@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="HO3D release to imitate (v2: png frames, v3: jpg)")
     p.add_argument("--frames-per-seq", type=int, default=50, help="HO3D frames per sequence")
     p.add_argument("--batch-size", type=int, default=32, help="hands rendered per batch")
+    p.add_argument("--torch-threads", type=int, default=1,
+                   help="torch threads for rendering (0: torch's default); images are encoded "
+                        "in 2 extra threads")
     noise = p.add_argument_group("detection noise (see docs/datasets.md)")
     defaults = DetectionNoise()
     noise.add_argument("--sigma-px", type=float, default=defaults.sigma_px)
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                                args.hand_model, noise=noise, num_versions=args.versions,
                                ho3d_version=args.ho3d_version,
                                frames_per_seq=args.frames_per_seq, batch_size=args.batch_size,
-                               progress=bar.update)
+                               torch_threads=args.torch_threads or None, progress=bar.update)
     except (DataError, ValueError) as err:
         print(f"s2hand-make-synthetic: error: {err}", file=sys.stderr)
         return 2

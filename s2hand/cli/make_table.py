@@ -1,7 +1,8 @@
 """``s2hand-make-table``: our runs next to the published FreiHAND / HO3D numbers.
 
     s2hand-make-table RUN [RUN ...] [--name NAME ...] [--dataset freihand|ho3d]
-                      [--format markdown|csv] [--units mm|cm] [--no-peers] [--out FILE]
+                      [--format markdown|csv] [--units mm|cm] [--no-peers] [--ablation]
+                      [--out FILE]
 
 RUN is a ``scores.json`` / ``scores.txt`` written by ``s2hand-eval`` (or the official script),
 or a directory holding one. Without RUN, prints the published numbers only (needs --dataset).
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", choices=("mm", "cm"), default="mm",
                    help="PA-MPJPE/PA-MPVPE units (the S2HAND paper uses cm)")
     p.add_argument("--no-peers", action="store_true", help="omit the published rows")
+    p.add_argument("--ablation", action="store_true",
+                   help="compare with S2HAND's published ablations instead of other methods")
     p.add_argument("--out", type=Path, help="write the table here instead of stdout")
     return p
 
@@ -46,7 +49,8 @@ def _run(args: argparse.Namespace) -> int:
             "runs mix datasets (" + ", ".join(sorted(datasets)) + ")" if datasets
             else "no runs given: pass --dataset to print the published numbers")
     dataset = datasets.pop()
-    rows = build_rows([row for _, row in loaded], dataset, peers=not args.no_peers)
+    rows = build_rows([row for _, row in loaded], dataset, peers=not args.no_peers,
+                      ablation=args.ablation)
     text = (render_markdown(rows, dataset, args.units) if args.format == "markdown"
             else render_csv(rows, args.units))
     if args.out:

@@ -24,7 +24,13 @@ from s2hand.data import augment as aug
 from s2hand.data.detections import Detections, read_detections
 from s2hand.data.errors import DataError, DetectionsError, missing
 from s2hand.data.io import load_array_list, load_json, read_image, read_mask
-from s2hand.data.sample import BadImagePolicy, SkipCounter, f32, image_tensor, sample_rng
+from s2hand.data.sample import (
+    BadImagePolicy,
+    SkipCounter,
+    f32,
+    image_tensor,
+    sample_rng,
+)
 
 VERSIONS = ("gs", "hom", "sample", "auto")
 IMAGE_SIZE = 224

@@ -29,7 +29,13 @@ from s2hand.data.errors import DataError, missing
 from s2hand.data.freihand import project
 from s2hand.data.io import load_array_list, load_json, read_image
 from s2hand.data.pickle_safe import load_pickle
-from s2hand.data.sample import BadImagePolicy, SkipCounter, f32, image_tensor, sample_rng
+from s2hand.data.sample import (
+    BadImagePolicy,
+    SkipCounter,
+    f32,
+    image_tensor,
+    sample_rng,
+)
 from s2hand.hand.joint_orders import FREI_TO_HO3D, HO3D_TO_FREI
 
 FRAME_SIZE = (640, 480)

@@ -15,7 +15,10 @@ import numpy as np
 
 from s2hand.data.errors import CorruptImageError, DataError, missing
 
-cv2.setNumThreads(1)  # one decode thread per DataLoader worker; workers give the parallelism
+# Process-wide on purpose: DataLoader workers are the parallelism (more OpenCV threads per worker
+# only oversubscribe the cores), and changing OpenCV's thread count inside a forked worker whose
+# parent already started OpenCV's pool can deadlock, so it is set once, here, before any fork.
+cv2.setNumThreads(1)
 
 _JPEG_EOI = b"\xff\xd9"
 

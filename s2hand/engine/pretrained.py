@@ -57,8 +57,13 @@ def load_parts(model: nn.Module, path: str | Path, parts: Sequence[str] = SUB_NE
         sub = {k[len(prefix):]: v for k, v in full.items() if k.startswith(prefix)}
         if not sub:
             continue
+        module = getattr(model, part)
+        # Non-persistent buffers (e.g. the hand model's arrays) are derived data, not weights;
+        # files from versions that saved them still load.
+        derived = {n for n, _ in module.named_buffers()} - set(module.state_dict())
+        sub = {k: v for k, v in sub.items() if k not in derived}
         try:
-            getattr(model, part).load_state_dict(sub, strict=True)
+            module.load_state_dict(sub, strict=True)
         except RuntimeError as exc:
             raise CheckpointError(f"{key}: the {part} weights in {path} do not fit this model "
                                   f"(different hand model or requires?): {exc}") from exc

@@ -19,6 +19,7 @@ from s2hand.evaluation.evaluate import (
     EvaluationResult,
     evaluate_predictions,
 )
+from s2hand.evaluation.point_json import parse_point_lists
 from s2hand.hand.joint_orders import FREI_TO_HO3D, HO3D_TO_FREI
 
 # diag(1,-1,-1): OpenCV <-> OpenGL (its own inverse).
@@ -93,6 +94,19 @@ def _as_points(x: object, name: str, num_points: int | None) -> np.ndarray:
     return arr
 
 
+def _load_points(path: Path, what: str) -> object:
+    """Numeric point lists from a JSON file: the fast parser when the file has the expected
+    structure, else ``json`` (which also produces the error messages)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as err:
+        raise EvaluationInputError(f"{what} file {path} does not exist") from err
+    fast = parse_point_lists(raw)
+    if fast is not None:
+        return fast[0] if len(fast) == 1 else fast
+    return _load_json(path, what)
+
+
 def _load_json(path: Path, what: str) -> object:
     try:
         with open(path) as f:
@@ -109,7 +123,7 @@ def read_pred_json(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     Returns ``xyz (N,21,3)`` and ``verts (N,V,3)`` float64.
     """
     path = Path(path)
-    data = _load_json(path, "prediction")
+    data = _load_points(path, "prediction")
     if not isinstance(data, list) or len(data) != 2:
         raise EvaluationInputError(
             f"prediction file {path}: expected a JSON list [xyz_list, verts_list] with 2 "
@@ -145,8 +159,8 @@ def read_gt(gt: str | Path) -> tuple[np.ndarray, np.ndarray]:
     found = find_gt_files(gt)
     if isinstance(found, Path):
         return read_pred_json(found)
-    xyz = _as_points(_load_json(found[0], "GT joints"), str(found[0]), 21)
-    verts = _as_points(_load_json(found[1], "GT vertices"), str(found[1]), None)
+    xyz = _as_points(_load_points(found[0], "GT joints"), str(found[0]), 21)
+    verts = _as_points(_load_points(found[1], "GT vertices"), str(found[1]), None)
     if xyz.shape[0] != verts.shape[0]:
         raise EvaluationInputError(
             f"ground truth: {found[0]} has {xyz.shape[0]} samples, {found[1]} {verts.shape[0]}")

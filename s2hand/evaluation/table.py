@@ -77,11 +77,12 @@ def _fmt(col: str, value: float | None, units: str) -> str:
     return f"{value:.3f}"
 
 
-def build_rows(runs: list[TableRow], dataset: str, peers: bool = True) -> list[TableRow]:
-    """Published rows of ``dataset`` (S2HAND first) followed by the runs."""
+def build_rows(runs: list[TableRow], dataset: str, peers: bool = True,
+               ablation: bool = False) -> list[TableRow]:
+    """Published rows of ``dataset`` (S2HAND first, or S2HAND's ablations) then the runs."""
     published = []
     if peers:
-        for r in published_for(dataset):
+        for r in published_for(dataset, ablation):
             method = r.method if r.dataset in ("freihand", "ho3d") else f"{r.method} [{r.dataset}]"
             published.append(TableRow(method, r.supervision, dict(r.values), r.source,
                                       r.unconfirmed))

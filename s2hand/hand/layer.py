@@ -11,26 +11,36 @@ from torch import nn
 
 from s2hand.hand.hand_model import HandModel, load_hand_model
 from s2hand.hand.joint_orders import FROM_HO3D, JOINT_ORDERS, MANO_LEVELS
-from s2hand.hand.lbs import axis_angle_lbs
+from s2hand.hand.lbs import LBSBuffers, level_parents, mano_lbs, parent_difference
+from s2hand.hand.lbs_grad import FusedManoLBS
 
 NUM_HAND_POSE = 45
 LEVEL_SIZES = tuple(len(level) for level in MANO_LEVELS)
+# MANO joint index of each position in level order (root, finger bases, middles, ends).
+LEVEL_ORDER = tuple(j for level in MANO_LEVELS for j in level)
 
 
-def factor_low_rank(matrix: np.ndarray, rel_tol: float = 1e-10,
+def factor_low_rank(matrix: np.ndarray, rel_tol: float = 1e-16,
                     max_fraction: float = 0.5) -> tuple[np.ndarray | None, np.ndarray]:
-    """Exact factorisation ``matrix = basis @ factor`` when its rank is low.
+    """Factorisation ``matrix ~= basis @ factor`` (to ~1e-8 relative) when its rank is low.
 
-    Returns ``(basis (M, R), factor (R, N))`` if the numerical rank R (singular values above
-    ``rel_tol`` times the largest) is at most ``max_fraction * M``, else ``(None, matrix)``.
-    OpenHand's pose correctives have rank 15 of 135; MANO's are full rank.
+    Returns ``(basis (M, R), factor (R, N))`` if the rank R (eigenvalues of ``matrix @
+    matrix.T`` above ``rel_tol`` times the largest) is at most ``max_fraction * M``, else
+    ``(None, matrix)``. OpenHand's pose correctives have rank 15 of 135; MANO's are full rank.
     """
-    u, sing, vt = np.linalg.svd(matrix, full_matrices=False)
-    rank = int((sing > rel_tol * max(sing[0], 1e-300)).sum()) if sing.size else 0
-    if rank > max_fraction * matrix.shape[0]:
+    eigval, eigvec = np.linalg.eigh(matrix @ matrix.T)
+    keep = eigval > rel_tol * max(float(eigval[-1]), 1e-300)
+    if keep.sum() > max_fraction * matrix.shape[0]:
         return None, matrix
-    rank = max(rank, 1)
-    return u[:, :rank] * sing[:rank], vt[:rank]
+    basis = eigvec[:, keep] if keep.any() else eigvec[:, -1:]
+    return basis, basis.T @ matrix
+
+
+def _joint_index(order: str) -> list[int]:
+    """Indices into (16 level-ordered joints, 5 tips) giving the 21 joints of ``order``."""
+    position = {joint: k for k, joint in enumerate(LEVEL_ORDER)}
+    ho3d = [position[j] for j in range(16)] + list(range(16, 21))
+    return [ho3d[i] for i in FROM_HO3D[order]]
 
 
 @dataclass
@@ -60,14 +70,17 @@ class ManoLayer(nn.Module):
         side: only used when ``model`` is a path or ``None``.
         dtype: floating dtype of the buffers (the model arrays are float64; ``.to()`` also
             works but would round through float32 first).
+        fused: compute the layer as one autograd node with a hand-written backward (fast,
+            first-order gradients only); False builds a plain autograd graph.
     """
 
     faces: torch.Tensor
+    pose_basis: torch.Tensor | None
 
     def __init__(self, model: HandModel | str | Path | None = None, use_pca: bool = True,
                  num_pca_comps: int = 30, flat_hand_mean: bool = False,
                  joint_order: str = "freihand", side: str = "right",
-                 dtype: torch.dtype = torch.float32) -> None:
+                 dtype: torch.dtype = torch.float32, fused: bool = True) -> None:
         super().__init__()
         if not isinstance(model, HandModel):
             model = load_hand_model(model, side=side)
@@ -79,41 +92,41 @@ class ManoLayer(nn.Module):
         self.model_name, self.side = model.name, model.side
         self.use_pca, self.flat_hand_mean, self.joint_order = use_pca, flat_hand_mean, joint_order
         self.num_pca_comps = num_pca_comps if use_pca else NUM_HAND_POSE
-        self.num_betas = model.num_betas
-        # Internally joints are in level order (root, then the 5 finger bases, ...), so that
-        # forward kinematics works on contiguous slices; ``_joint_index[order]`` picks the 16
-        # joints + 5 tips of a public order from (level-ordered joints, tips).
-        level = [j for lev in MANO_LEVELS for j in lev]
-        self._level = level
-        position = {joint: k for k, joint in enumerate(level)}
-        ho3d = [position[j] for j in range(16)] + list(range(16, 21))
-        self._joint_index = {name: [ho3d[i] for i in FROM_HO3D[name]] for name in JOINT_ORDERS}
+        self.num_betas, self.fused = model.num_betas, fused
 
-        def buf(name: str, array: np.ndarray) -> None:
-            self.register_buffer(name, torch.as_tensor(np.asarray(array), dtype=dtype))
+        def buf(name: str, array: np.ndarray | list[int], kind: torch.dtype = dtype) -> None:
+            self.register_buffer(name, torch.as_tensor(np.asarray(array), dtype=kind),
+                                 persistent=False)
 
+        # Internally joints are in level order (root, the 5 finger bases, ...) so that forward
+        # kinematics works on contiguous slices, and vertex arrays are component-major.
+        level = list(LEVEL_ORDER)
         n, num_betas = model.num_vertices, model.num_betas
         jreg = model.J_regressor[level]
-        # Vertex arrays component-major: (..., 3, V) flattened.
-        posedirs = model.posedirs[:, :, :].reshape(n, 3, 15, 9)[:, :, [j - 1 for j in level[1:]]]
-        posedirs = posedirs.transpose(2, 3, 1, 0).reshape(135, 3 * n)
-        pose_basis, posedirs = factor_low_rank(posedirs)
+        posedirs = model.posedirs.reshape(n, 3, 15, 9)[:, :, [j - 1 for j in level[1:]]]
+        pose_basis, posedirs = factor_low_rank(posedirs.transpose(2, 3, 1, 0).reshape(135, -1))
         buf("v_template", model.v_template.T.reshape(-1))
         buf("shapedirs", model.shapedirs.transpose(2, 1, 0).reshape(num_betas, 3 * n))
         buf("posedirs", posedirs)
-        if pose_basis is not None:
-            buf("pose_basis", pose_basis)
-        else:
+        if pose_basis is None:
             self.pose_basis = None
+        else:
+            buf("pose_basis", pose_basis)
         buf("j_template", jreg @ model.v_template)
-        buf("j_shapedirs", np.einsum("jv,vcs->sjc", jreg, model.shapedirs)
-            .reshape(num_betas, -1))
+        buf("j_shapedirs", np.einsum("jv,vcs->sjc", jreg, model.shapedirs).reshape(num_betas, -1))
         buf("weights_t", model.weights[:, level].T)
         buf("hand_components", model.hands_components[: self.num_pca_comps])
-        hand_mean = np.zeros(NUM_HAND_POSE) if flat_hand_mean else model.hands_mean
-        buf("hand_mean", hand_mean)
-        self.register_buffer("faces", torch.as_tensor(model.faces, dtype=torch.long))
-        self.register_buffer("tip_ids", torch.as_tensor(model.tip_ids, dtype=torch.long))
+        buf("hand_mean", np.zeros(NUM_HAND_POSE) if flat_hand_mean else model.hands_mean)
+        buf("level_index", level, torch.long)
+        buf("parent_diff", parent_difference(LEVEL_SIZES).numpy())
+        buf("parent_index", level_parents(LEVEL_SIZES), torch.long)
+        for order in JOINT_ORDERS:
+            index = _joint_index(order)
+            buf(f"joint_index_{order}", index, torch.long)
+            buf(f"joint_inverse_{order}", np.argsort(index), torch.long)
+        buf("tip_ids", model.tip_ids, torch.long)
+        self.register_buffer("faces", torch.as_tensor(model.faces, dtype=torch.long),
+                             persistent=False)
 
     @property
     def num_vertices(self) -> int:
@@ -133,8 +146,6 @@ class ManoLayer(nn.Module):
             return torch.addmm(self.hand_mean.unsqueeze(0), hand_pose, self.hand_components)
         return hand_pose + self.hand_mean
 
-    pose_basis: torch.Tensor | None
-
     def pose_hand(self, full_pose: torch.Tensor, betas: torch.Tensor,
                   joint_order: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Pose from a full local pose (no translation).
@@ -150,13 +161,16 @@ class ManoLayer(nn.Module):
             raise ValueError(f"ManoLayer: betas must have shape (B, <={self.num_betas}), got "
                              f"{tuple(betas.shape)}")
         num = betas.shape[1]
-        vertices, joints = axis_angle_lbs(
-            full_pose[:, self._level], betas, self.v_template, self.shapedirs[:num],
-            self.posedirs, self.pose_basis, self.j_template, self.j_shapedirs[:num],
-            self.weights_t, LEVEL_SIZES)
-        joints = torch.cat([joints, vertices[:, :, self.tip_ids].transpose(1, 2)], dim=1)
-        joints = joints[:, self._joint_index[joint_order or self.joint_order]]
-        return vertices.transpose(1, 2), joints
+        order = joint_order or self.joint_order
+        bufs = LBSBuffers(
+            self.v_template, self.shapedirs[:num], self.posedirs, self.pose_basis,
+            self.j_template, self.j_shapedirs[:num], self.weights_t, self.tip_ids,
+            getattr(self, f"joint_index_{order}"), getattr(self, f"joint_inverse_{order}"),
+            self.parent_diff, self.parent_index, LEVEL_SIZES)
+        full_pose = full_pose[:, self.level_index]
+        if self.fused:
+            return FusedManoLBS.apply(full_pose, betas, bufs)
+        return mano_lbs(full_pose, betas, bufs)
 
     def forward(self, global_orient: torch.Tensor, hand_pose: torch.Tensor,
                 betas: torch.Tensor | None = None,
@@ -188,4 +202,5 @@ class ManoLayer(nn.Module):
     def extra_repr(self) -> str:
         return (f"model={self.model_name!r}, side={self.side}, use_pca={self.use_pca}, "
                 f"num_pca_comps={self.num_pca_comps}, flat_hand_mean={self.flat_hand_mean}, "
-                f"joint_order={self.joint_order!r}, V={self.num_vertices}, F={self.num_faces}")
+                f"joint_order={self.joint_order!r}, V={self.num_vertices}, F={self.num_faces}, "
+                f"fused={self.fused}")

@@ -16,9 +16,10 @@ Speed-relevant choices (same maths as MANO/smplx):
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
-from s2hand.hand.lbs_grad import LinearBlendSkinning
 from s2hand.hand.rotations import rodrigues
 
 
@@ -50,38 +51,70 @@ def _compose(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(-2)
 
 
-def forward_kinematics(rotmats: torch.Tensor, joints: torch.Tensor,
-                       level_sizes: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Global joint rotations and positions, one batched step per tree level.
+def level_bounds(level_sizes: tuple[int, ...]) -> list[int]:
+    """Start index of each level in level order, plus the total: ``(1, 5, 5, 5) -> [0, 1, 6,
+    11, 16]``."""
+    bounds = [0]
+    for size in level_sizes:
+        bounds.append(bounds[-1] + size)
+    return bounds
 
-    ``G_i = G_parent(i) [R_i | J_i - J_parent(i)]``, ``G_root = [R_root | J_root]`` (4x4
-    homogeneous transforms).
+
+def level_parents(level_sizes: tuple[int, ...]) -> list[int]:
+    """Parent of each non-root joint, in level order (see :func:`local_transforms`)."""
+    bounds = level_bounds(level_sizes)
+    return [bounds[k - 1] + (0 if level_sizes[k - 1] == 1 else i - bounds[k])
+            for k in range(1, len(level_sizes)) for i in range(bounds[k], bounds[k + 1])]
+
+
+def parent_difference(level_sizes: tuple[int, ...]) -> torch.Tensor:
+    """``(J, J)`` matrix ``D`` with ``D @ J = (J_0, J_i - J_parent(i), ...)`` in level order."""
+    diff = torch.eye(level_bounds(level_sizes)[-1])
+    for i, parent in enumerate(level_parents(level_sizes), start=1):
+        diff[i, parent] = -1.0
+    return diff
+
+
+def local_transforms(rotmats: torch.Tensor, joints: torch.Tensor,
+                     parent_diff: torch.Tensor) -> torch.Tensor:
+    """``[R_i | J_i - J_parent(i)]`` (root: ``[R_0 | J_0]``) as ``(B, J, 4, 4)`` matrices.
 
     Joints are in *level order*: the root, then each level's joints in chain order, so that
     the parent of the i-th joint of a level is the i-th joint of the previous level (or the
     root when the previous level has one joint). MANO's tree is five 3-joint chains on a root:
-    ``level_sizes = (1, 5, 5, 5)``.
+    ``level_sizes = (1, 5, 5, 5)``. ``parent_diff`` is :func:`parent_difference`'s matrix.
+    """
+    rel = torch.matmul(parent_diff, joints)                                    # (B, J, 3)
+    local = torch.cat([rotmats, rel.unsqueeze(-1)], dim=-1)                    # (B, J, 3, 4)
+    bottom = local.new_tensor((0.0, 0.0, 0.0, 1.0)).expand(*local.shape[:2], 1, 4)
+    return torch.cat([local, bottom], dim=-2)
+
+
+def chain_transforms(local: torch.Tensor, level_sizes: tuple[int, ...]) -> torch.Tensor:
+    """Global transforms ``G_i = G_parent(i) L_i``, one batched matmul per tree level:
+    ``(B, J, 4, 4) -> (B, J, 4, 4)`` (level order, see :func:`local_transforms`)."""
+    bounds = level_bounds(level_sizes)
+    transforms = [local[:, :bounds[1]]]
+    for k in range(1, len(level_sizes)):
+        transforms.append(transforms[-1] @ local[:, bounds[k]:bounds[k + 1]])
+    return torch.cat(transforms, dim=1)
+
+
+def forward_kinematics(rotmats: torch.Tensor, joints: torch.Tensor,
+                       level_sizes: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Global joint rotations and positions (4 sequential steps for MANO, not 15).
+
+    ``G_i = G_parent(i) [R_i | J_i - J_parent(i)]``, ``G_root = [R_root | J_root]``.
 
     Args:
-        rotmats: ``(B, J, 3, 3)`` local rotations; joints: ``(B, J, 3)`` rest positions.
+        rotmats: ``(B, J, 3, 3)`` local rotations; joints: ``(B, J, 3)`` rest positions, both
+            in level order (:func:`local_transforms`).
         level_sizes: number of joints per level, root level first.
     Returns:
         ``(rot (B, J, 3, 3), pos (B, J, 3))``: global rotations and posed joint positions.
     """
-    bounds = [0]
-    for size in level_sizes:
-        bounds.append(bounds[-1] + size)
-    rel = [joints[:, :bounds[1]]]
-    for k in range(1, len(level_sizes)):
-        # The previous level is the parent block (broadcast when it is the single root).
-        rel.append(joints[:, bounds[k]:bounds[k + 1]] - joints[:, bounds[k - 1]:bounds[k]])
-    local = torch.cat([rotmats, torch.cat(rel, dim=1).unsqueeze(-1)], dim=-1)  # (B, J, 3, 4)
-    bottom = local.new_tensor((0.0, 0.0, 0.0, 1.0)).expand(*local.shape[:2], 1, 4)
-    local = torch.cat([local, bottom], dim=-2)                                 # (B, J, 4, 4)
-    transforms = [local[:, :bounds[1]]]
-    for k in range(1, len(level_sizes)):
-        transforms.append(transforms[-1] @ local[:, bounds[k]:bounds[k + 1]])
-    glob = torch.cat(transforms, dim=1)
+    diff = parent_difference(level_sizes).to(joints)
+    glob = chain_transforms(local_transforms(rotmats, joints, diff), level_sizes)
     return glob[..., :3, :3], glob[..., :3, 3]
 
 
@@ -102,18 +135,18 @@ def blend_transforms(weights_t: torch.Tensor, global_rot: torch.Tensor,
     batch, num_joints = global_rot.shape[:2]
     trans = global_pos - _apply(global_rot, rest_joints)
     affine = torch.cat([global_rot, trans.unsqueeze(-1)], dim=-1)      # (B, J, 3, 4)
-    blended = torch.matmul(affine.reshape(batch, num_joints, 12).transpose(1, 2), weights_t)
-    return blended.reshape(batch, 3, 4, -1)
+    # One (B*12, J) @ (J, V) product rather than B batched ones.
+    rows = affine.reshape(batch, num_joints, 12).transpose(1, 2).reshape(batch * 12, num_joints)
+    return (rows @ weights_t).reshape(batch, 3, 4, -1)
 
 
 def apply_transforms(transforms: torch.Tensor, vertices: torch.Tensor) -> torch.Tensor:
     """``(B, 3, 4, V)`` per-vertex affine maps applied to ``(B, 3, V)`` points -> ``(B, 3, V)``.
 
-    Broadcast multiply-adds instead of a batched matmul: CPU batched matmuls on V tiny
+    A broadcast multiply-sum instead of a batched matmul: CPU batched matmuls on V tiny
     matrices are an order of magnitude slower.
     """
-    return (transforms[:, :, 0] * vertices[:, 0:1] + transforms[:, :, 1] * vertices[:, 1:2]
-            + transforms[:, :, 2] * vertices[:, 2:3] + transforms[:, :, 3])
+    return (transforms[:, :, :3] * vertices.unsqueeze(1)).sum(2) + transforms[:, :, 3]
 
 
 def skin(vertices: torch.Tensor, weights_t: torch.Tensor, global_rot: torch.Tensor,
@@ -126,33 +159,67 @@ def skin(vertices: torch.Tensor, weights_t: torch.Tensor, global_rot: torch.Tens
                             vertices)
 
 
-def axis_angle_lbs(full_pose: torch.Tensor, betas: torch.Tensor, v_template: torch.Tensor,
-                   shapedirs: torch.Tensor, posedirs: torch.Tensor,
-                   pose_basis: torch.Tensor | None, j_template: torch.Tensor,
-                   j_shapedirs: torch.Tensor, weights_t: torch.Tensor,
-                   level_sizes: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pose and shape a MANO-format model (joints in level order, vertices component-major).
+class LBSBuffers(NamedTuple):
+    """Model arrays in the layout :func:`mano_lbs` uses (see ``ManoLayer``).
+
+    v_template ``(3*V,)`` and shapedirs ``(S, 3*V)`` component-major (all x, then y, then z);
+    posedirs ``((J-1)*9, 3*V)`` with rows in level order of the non-root joints, or, with
+    pose_basis ``((J-1)*9, R)``, the factor ``(R, 3*V)`` of ``pose_basis @ posedirs``;
+    j_template ``(J, 3)`` = ``J_regressor @ v_template``; j_shapedirs ``(S, J*3)``;
+    weights_t ``(J, V)``; tip_ids ``(T,)`` long; joint_index: output joint order as indices
+    into (level-ordered joints, tips), a permutation, and joint_inverse its inverse;
+    parent_diff :func:`parent_difference`; parent_index ``(J-1,)`` the parent of each non-root
+    joint; level_sizes (:func:`local_transforms`), all in level order.
+    """
+
+    v_template: torch.Tensor
+    shapedirs: torch.Tensor
+    posedirs: torch.Tensor
+    pose_basis: torch.Tensor | None
+    j_template: torch.Tensor
+    j_shapedirs: torch.Tensor
+    weights_t: torch.Tensor
+    tip_ids: torch.Tensor
+    joint_index: torch.Tensor
+    joint_inverse: torch.Tensor
+    parent_diff: torch.Tensor
+    parent_index: torch.Tensor
+    level_sizes: tuple[int, ...]
+
+
+def posed_rest_vertices(rotmats: torch.Tensor, betas: torch.Tensor,
+                        bufs: LBSBuffers) -> torch.Tensor:
+    """Shape and pose blend shapes: ``(B, J, 3, 3), (B, S) -> (B, 3, V)`` component-major."""
+    feature = pose_feature(rotmats)
+    if bufs.pose_basis is not None:
+        feature = feature @ bufs.pose_basis
+    v_shaped = torch.addmm(bufs.v_template.unsqueeze(0), betas, bufs.shapedirs)
+    return torch.addmm(v_shaped, feature, bufs.posedirs).reshape(betas.shape[0], 3, -1)
+
+
+def select_joints(joints: torch.Tensor, vertices: torch.Tensor,
+                  bufs: LBSBuffers) -> torch.Tensor:
+    """Kinematic joints ``(B, J, 3)`` plus tip vertices of ``(B, 3, V)``, in output order."""
+    tips = vertices[:, :, bufs.tip_ids].transpose(1, 2)
+    return torch.cat([joints, tips], dim=1)[:, bufs.joint_index]
+
+
+def mano_lbs(full_pose: torch.Tensor, betas: torch.Tensor,
+             bufs: LBSBuffers) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pose and shape a MANO-format model (plain autograd graph; see ``lbs_grad`` for the
+    fused equivalent).
 
     Args:
         full_pose: ``(B, J, 3)`` local axis-angle per joint (level order, root first).
-        betas: ``(B, S)``.
-        v_template: ``(3*V,)`` component-major (all x, then all y, then all z).
-        shapedirs: ``(S, 3*V)`` component-major.
-        posedirs: ``((J-1)*9, 3*V)``, rows in level order of the non-root joints; or, with
-            ``pose_basis`` ``((J-1)*9, R)``, the factor ``(R, 3*V)`` of
-            ``pose_basis @ posedirs``.
-        j_template: ``(J, 3)`` = ``J_regressor @ v_template``;
-        j_shapedirs: ``(S, J*3)`` = ``J_regressor`` applied to each shape direction.
-        weights_t: ``(J, V)``; level_sizes: see :func:`forward_kinematics`.
+        betas: ``(B, S)``; bufs: :class:`LBSBuffers`.
     Returns:
-        ``(vertices (B, 3, V), joints (B, J, 3))`` posed, before any translation.
+        ``(vertices (B, V, 3), joints (B, J + T, 3))`` posed, before any translation; joints
+        in the order of ``bufs.joint_index``.
     """
-    batch = betas.shape[0]
-    rotmats = rodrigues(full_pose)                                      # (B, J, 3, 3)
-    feature = pose_feature(rotmats)
-    if pose_basis is not None:
-        feature = feature @ pose_basis
-    v_shaped = torch.addmm(v_template.unsqueeze(0), betas, shapedirs)
-    v_posed = torch.addmm(v_shaped, feature, posedirs).reshape(batch, 3, -1)
-    rest_joints = blend_shapes(betas, j_template, j_shapedirs)
-    return LinearBlendSkinning.apply(rotmats, v_posed, rest_joints, weights_t, level_sizes)
+    rotmats = rodrigues(full_pose)
+    v_posed = posed_rest_vertices(rotmats, betas, bufs)
+    rest_joints = blend_shapes(betas, bufs.j_template, bufs.j_shapedirs)
+    local = local_transforms(rotmats, rest_joints, bufs.parent_diff)
+    glob = chain_transforms(local, bufs.level_sizes)
+    vertices = skin(v_posed, bufs.weights_t, glob[..., :3, :3], glob[..., :3, 3], rest_joints)
+    return vertices.transpose(1, 2), select_joints(glob[..., :3, 3], vertices, bufs)

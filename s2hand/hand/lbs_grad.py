@@ -1,9 +1,10 @@
-"""Forward kinematics + skinning as one autograd node with a hand-written backward.
+"""The whole MANO layer core (Rodrigues, blend shapes, forward kinematics, skinning, joint
+selection) as one autograd node with a hand-written backward.
 
-At small batches the MANO layer's time is dominated by per-operation autograd overhead, not
-arithmetic; fusing FK and skinning into one node (forward under ``no_grad``, analytic
-backward) roughly halves it. The forward reuses the pure functions of ``lbs.py``, and the
-tests check this node against autograd through those same functions.
+At small batches a MANO layer's time is dominated by per-operation overhead, not arithmetic;
+one node whose forward runs without graph recording and whose backward is written out roughly
+halves it. The forward is :func:`s2hand.hand.lbs.mano_lbs`'s pure functions; the tests check
+the gradients numerically and against autograd through ``mano_lbs``.
 """
 
 from __future__ import annotations
@@ -11,77 +12,97 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-
-def _level_bounds(level_sizes: tuple[int, ...]) -> list[int]:
-    bounds = [0]
-    for size in level_sizes:
-        bounds.append(bounds[-1] + size)
-    return bounds
+from s2hand.hand import lbs
+from s2hand.hand.rotations import rodrigues_forward, rodrigues_vjp
 
 
 def _sum_to(grad: torch.Tensor, size: int) -> torch.Tensor:
-    """Reduce a per-child gradient ``(B, L, ...)`` to a broadcast parent block of ``size``."""
+    """Reduce per-child gradients ``(B, L, ...)`` onto a broadcast parent block of ``size``."""
     return grad.sum(dim=1, keepdim=True) if size == 1 and grad.shape[1] != 1 else grad
 
 
-class LinearBlendSkinning(torch.autograd.Function):
-    """``(rotmats, v_posed, rest_joints) -> (vertices, posed joints)``.
+def skinning_backward(grad_vertices: torch.Tensor, grad_pos: torch.Tensor,
+                      v_posed: torch.Tensor, rest: torch.Tensor, weights_t: torch.Tensor,
+                      local: torch.Tensor, glob: torch.Tensor, transforms: torch.Tensor,
+                      parent_diff: torch.Tensor, parent_index: torch.Tensor,
+                      sizes: tuple[int, ...]) -> tuple[torch.Tensor, ...]:
+    """Vector-Jacobian product of forward kinematics + skinning.
 
-    Inputs: rotmats ``(B, J, 3, 3)`` local rotations and rest_joints ``(B, J, 3)`` in level
-    order, v_posed ``(B, 3, V)`` component-major, weights_t ``(J, V)`` (no gradient),
-    level_sizes (see :func:`s2hand.hand.lbs.forward_kinematics`).
-    Outputs: vertices ``(B, 3, V)`` component-major, joints ``(B, J, 3)``.
+    Args:
+        grad_vertices: ``(B, 3, V)``; grad_pos: ``(B, J, 3)`` (posed joints).
+        v_posed, rest, weights_t, local, glob, transforms: the forward's ``(B, 3, V)`` rest
+            vertices, ``(B, J, 3)`` rest joints, ``(J, V)`` weights, ``(B, J, 4, 4)`` local and
+            global transforms, ``(B, 3, 4, V)`` blended transforms; the ``(J, J)``
+            :func:`s2hand.hand.lbs.parent_difference` matrix, the parent of each non-root
+            joint ``(J-1,)`` and the level sizes (level order).
+    Returns:
+        ``(grad_rotmats (B, J, 3, 3), grad_v_posed (B, 3, V), grad_rest (B, J, 3))``.
     """
+    batch, num_joints = glob.shape[:2]
+    # vertices[c] = sum_k T[c, k] v[k] + T[c, 3]
+    g_out = grad_vertices.unsqueeze(2)                                         # (B, 3, 1, V)
+    grad_v = (transforms[:, :, :3] * g_out).sum(1)
+    grad_t = torch.cat([g_out * v_posed.unsqueeze(1), g_out], dim=2)           # (B, 3, 4, V)
+    grad_m = torch.matmul(grad_t.reshape(batch, 12, -1), weights_t.T)          # (B, 12, J)
+    grad_m = grad_m.transpose(1, 2).reshape(batch, num_joints, 3, 4)
+    # M = [G_R | t - G_R J] = G[:3] @ [[I, -J], [0, 1]]; posed joints = t.
+    g_trans = grad_m[..., 3]
+    grad_rest = -(glob[..., :3, :3].transpose(-1, -2) @ g_trans.unsqueeze(-1)).squeeze(-1)
+    grad_glob = torch.cat([grad_m[..., :3] - g_trans.unsqueeze(-1) * rest.unsqueeze(-2),
+                           (g_trans + grad_pos).unsqueeze(-1)], dim=-1)         # (B, J, 3, 4)
+    # G_L = G_P L_L. Accumulate dL/dG from the leaves (top three rows only: the bottom row of
+    # every transform is constant), then dL/dL_i = G_parent(i)^T dL/dG_i for all joints at once.
+    bounds = lbs.level_bounds(sizes)
+    blocks = list(grad_glob.split(list(sizes), dim=1))
+    local_t = local.transpose(-1, -2)
+    for k in range(len(sizes) - 1, 0, -1):
+        to_parent = blocks[k] @ local_t[:, bounds[k]:bounds[k + 1]]
+        blocks[k - 1] = blocks[k - 1] + _sum_to(to_parent, sizes[k - 1])
+    grad_glob = torch.cat(blocks, dim=1)                                       # (B, J, 3, 4)
+    parent_rot_t = glob[:, parent_index, :3, :3].transpose(-1, -2)
+    grad_local = torch.cat([grad_glob[:, :1], parent_rot_t @ grad_glob[:, 1:]], dim=1)
+    # L = [R | D J]
+    grad_rest = grad_rest + torch.matmul(parent_diff.T, grad_local[..., 3])
+    return grad_local[..., :3], grad_v, grad_rest
+
+
+class FusedManoLBS(torch.autograd.Function):
+    """``(full_pose (B, J, 3), betas (B, S), bufs) -> (vertices (B, V, 3), joints)``: the same
+    function as :func:`s2hand.hand.lbs.mano_lbs`, as one node (first-order gradients)."""
 
     @staticmethod
-    def forward(ctx, rotmats: torch.Tensor, v_posed: torch.Tensor, rest_joints: torch.Tensor,
-                weights_t: torch.Tensor, level_sizes: tuple[int, ...]):
-        from s2hand.hand.lbs import apply_transforms, blend_transforms, forward_kinematics
-
-        global_rot, global_pos = forward_kinematics(rotmats, rest_joints, level_sizes)
-        transforms = blend_transforms(weights_t, global_rot, global_pos, rest_joints)
-        vertices = apply_transforms(transforms, v_posed)
-        ctx.level_sizes = level_sizes
-        ctx.save_for_backward(rotmats, v_posed, rest_joints, weights_t, global_rot, transforms)
-        return vertices, global_pos
+    def forward(ctx, full_pose: torch.Tensor, betas: torch.Tensor, bufs: lbs.LBSBuffers):
+        rotmats, coef = rodrigues_forward(full_pose)
+        v_posed = lbs.posed_rest_vertices(rotmats, betas, bufs)
+        rest = lbs.blend_shapes(betas, bufs.j_template, bufs.j_shapedirs)
+        local = lbs.local_transforms(rotmats, rest, bufs.parent_diff)
+        glob = lbs.chain_transforms(local, bufs.level_sizes)
+        global_pos = glob[..., :3, 3]
+        transforms = lbs.blend_transforms(bufs.weights_t, glob[..., :3, :3], global_pos, rest)
+        vertices = lbs.apply_transforms(transforms, v_posed)
+        ctx.bufs = bufs
+        ctx.save_for_backward(full_pose, coef, v_posed, rest, local, glob, transforms)
+        return vertices.transpose(1, 2), lbs.select_joints(global_pos, vertices, bufs)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_vertices: torch.Tensor, grad_joints: torch.Tensor):
-        rotmats, v_posed, rest, weights_t, glob, transforms = ctx.saved_tensors
-        sizes = ctx.level_sizes
+        full_pose, coef, v_posed, rest, local, glob, transforms = ctx.saved_tensors
+        bufs: lbs.LBSBuffers = ctx.bufs
         batch, num_joints = glob.shape[:2]
-        # vertices[c] = sum_k T[c, k] v[k] + T[c, 3]
-        grad_v = (transforms[:, :, :3] * grad_vertices.unsqueeze(2)).sum(1)       # (B, 3, V)
-        grad_t = torch.cat([grad_vertices.unsqueeze(2) * v_posed.unsqueeze(1),
-                            grad_vertices.unsqueeze(2)], dim=2)                   # (B, 3, 4, V)
-        grad_affine = torch.matmul(grad_t.reshape(batch, 12, -1), weights_t.T)   # (B, 12, J)
-        grad_affine = grad_affine.transpose(1, 2).reshape(batch, num_joints, 3, 4)
-        # affine = [G | t - G J]
-        grad_trans = grad_affine[..., 3]
-        grad_glob = grad_affine[..., :3] - grad_trans.unsqueeze(-1) * rest.unsqueeze(-2)
-        grad_rest = -(glob.transpose(-1, -2) @ grad_trans.unsqueeze(-1)).squeeze(-1)
-        grad_pos = grad_trans + grad_joints
-        # Forward kinematics, level by level from the leaves:
-        # G_L = G_P R_L, t_L = G_P (J_L - J_P) + t_P.
-        bounds = _level_bounds(sizes)
-        grad_rot = torch.empty_like(rotmats)
-        grad_glob = list(grad_glob.split(list(sizes), dim=1))
-        grad_pos = list(grad_pos.split(list(sizes), dim=1))
-        grad_rest = list(grad_rest.split(list(sizes), dim=1))
-        for k in range(len(sizes) - 1, 0, -1):
-            lo, hi, plo = bounds[k], bounds[k + 1], bounds[k - 1]
-            parent = glob[:, plo:bounds[k]]                                    # (B, P, 3, 3)
-            rel = rest[:, lo:hi] - rest[:, plo:bounds[k]]                      # (B, L, 3)
-            g_g, g_t = grad_glob[k], grad_pos[k]
-            grad_rot[:, lo:hi] = parent.transpose(-1, -2) @ g_g
-            parent_grad = (g_g @ rotmats[:, lo:hi].transpose(-1, -2)
-                           + g_t.unsqueeze(-1) * rel.unsqueeze(-2))
-            grad_glob[k - 1] = grad_glob[k - 1] + _sum_to(parent_grad, sizes[k - 1])
-            grad_pos[k - 1] = grad_pos[k - 1] + _sum_to(g_t, sizes[k - 1])
-            g_rel = (parent.transpose(-1, -2) @ g_t.unsqueeze(-1)).squeeze(-1)
-            grad_rest[k] = grad_rest[k] + g_rel
-            grad_rest[k - 1] = grad_rest[k - 1] - _sum_to(g_rel, sizes[k - 1])
-        grad_rot[:, :bounds[1]] = grad_glob[0]
-        grad_rest[0] = grad_rest[0] + grad_pos[0]
-        return grad_rot, grad_v, torch.cat(grad_rest, dim=1), None, None
+        # Undo the joint selection (a permutation of (kinematic joints, tips)).
+        grad_all = grad_joints[:, bufs.joint_inverse]
+        grad_out = grad_vertices.transpose(1, 2).contiguous()                  # (B, 3, V)
+        grad_out.index_add_(2, bufs.tip_ids, grad_all[:, num_joints:].transpose(1, 2))
+        grad_rot, grad_v, grad_rest = skinning_backward(
+            grad_out, grad_all[:, :num_joints], v_posed, rest, bufs.weights_t, local, glob,
+            transforms, bufs.parent_diff, bufs.parent_index, bufs.level_sizes)
+        # Blend shapes: v_posed = T + betas S + f(R) P; rest = J_T + betas J_S.
+        grad_v = grad_v.reshape(batch, -1)
+        grad_feature = grad_v @ bufs.posedirs.T
+        if bufs.pose_basis is not None:
+            grad_feature = grad_feature @ bufs.pose_basis.T
+        grad_rot = grad_rot.contiguous()
+        grad_rot[:, 1:] += grad_feature.reshape(batch, num_joints - 1, 3, 3)
+        grad_betas = grad_v @ bufs.shapedirs.T + grad_rest.reshape(batch, -1) @ bufs.j_shapedirs.T
+        return rodrigues_vjp(full_pose, coef, grad_rot), grad_betas, None

@@ -10,17 +10,15 @@ from pathlib import Path
 
 from torch import nn
 
-from s2hand.hand.hand_model import HandModel
-from s2hand.hand.layer import ManoLayer
+from s2hand.hand import HandModel, ManoLayer
 from s2hand.render import Renderer
 
 from .encoder import Encoder
 from .hand_decoder import NUM_POSE_PCA, HandDecoder
 from .hourglass import RGB2HM
-from .network import S2HandNet
+from .network import REQUIRE_NAMES, S2HandNet
 from .texture_light import TextureLightHead
 
-REQUIRE_NAMES = frozenset({"heatmaps", "joints", "verts", "textures", "lights"})
 RENDERERS = ("torch", None)
 # The texture head's fully connected layer expects the 56x56 stride-4 feature of a 224 input.
 TEXTURE_IMAGE_SIZE = 224
@@ -50,6 +48,9 @@ def build_model(requires: Iterable[str], hand_model: str | Path | HandModel | No
             original trains from random initialisation, the default).
         side: hand side when ``hand_model`` is a path or ``None``.
     """
+    if isinstance(requires, str):
+        raise ModelConfigError(f"build_model: requires must be a list of names, got the string "
+                               f"{requires!r}")
     requires = set(requires)
     unknown = requires - REQUIRE_NAMES
     if unknown:

@@ -212,9 +212,8 @@ def _part_problems(model: nn.Module, part: str, given: Any) -> list[str]:
     expected = part_state_dict(model, part)
     missing = [k for k in expected if k not in given]
     unexpected = [k for k in given if k not in expected]
-    wrong = [f"{k}: file {tuple(given[k].shape)} vs model {tuple(v.shape)}"
-             for k, v in expected.items()
-             if k in given and tuple(getattr(given[k], "shape", ())) != tuple(v.shape)]
+    wrong = [f"{k}: file {_shape(given[k])} vs model {tuple(v.shape)}"
+             for k, v in expected.items() if k in given and _shape(given[k]) != tuple(v.shape)]
     problems = []
     for label, keys in (("missing keys", missing), ("unexpected keys", unexpected),
                         ("wrong shapes", wrong)):
@@ -223,8 +222,8 @@ def _part_problems(model: nn.Module, part: str, given: Any) -> list[str]:
             more = f" (+{len(keys) - _LIST_LIMIT} more)" if len(keys) > _LIST_LIMIT else ""
             problems.append(f"[{part}] {len(keys)} {label}: {shown}{more}")
     texture_keys = [k for k in ("texture_reg.2.bias", "texture_reg.2.weight")
-                    if k in given and k in expected
-                    and tuple(given[k].shape) != tuple(expected[k].shape)]
+                    if k in given and k in expected and isinstance(given[k], Tensor)
+                    and given[k].dim() > 0 and _shape(given[k]) != tuple(expected[k].shape)]
     if part == "texture_light_from_low" and texture_keys:
         file_faces = given[texture_keys[0]].shape[0] // 3
         problems.append(f"[{part}] the texture head predicts one colour per face: the file was "
@@ -232,3 +231,7 @@ def _part_problems(model: nn.Module, part: str, given: Any) -> list[str]:
                         f"{getattr(module, 'num_faces', '?')} faces; build the model with the "
                         "same hand model (MANO for the released checkpoints)")
     return problems
+
+
+def _shape(value: Any) -> tuple[int, ...] | str:
+    return tuple(value.shape) if isinstance(value, Tensor) else f"a {type(value).__name__}"

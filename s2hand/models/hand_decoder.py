@@ -11,8 +11,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from s2hand.hand.layer import ManoLayer
-from s2hand.hand.s2hand_param import s2hand_mano
+from s2hand.hand import ManoLayer, s2hand_mano
 
 NUM_POSE_PCA = 30
 NUM_BETAS = 10

@@ -22,6 +22,7 @@ from .output import S2HandOutput
 from .texture_light import TextureLightHead
 
 TASKS = ("train", "hm_train")
+REQUIRE_NAMES = frozenset({"heatmaps", "joints", "verts", "textures", "lights"})
 # Depth at or beyond this is zeroed after rendering, as the original (§2.9, §6 Q7).
 MAX_RENDER_DEPTH = 1.0
 
@@ -87,6 +88,8 @@ class S2HandNet(nn.Module):
             requires: subset of heatmaps, joints, verts, textures, lights.
             task: "train" (everything requested) or "hm_train" (2D branch only).
         """
+        if isinstance(requires, str):
+            raise ModelInputError(f"requires must be a list of names, got the string {requires!r}")
         requires = set(requires)
         self._check_inputs(images, Ks, requires, task)
         out = S2HandOutput()
@@ -142,10 +145,10 @@ class S2HandNet(nn.Module):
     def _check_inputs(self, images: Tensor, Ks: Tensor, requires: set[str], task: str) -> None:
         if task not in TASKS:
             raise ModelInputError(f"task must be one of {TASKS}; got {task!r}")
-        unknown = requires - {"heatmaps", "joints", "verts", "textures", "lights"}
+        unknown = requires - REQUIRE_NAMES
         if unknown:
             raise ModelInputError(f"unknown requires {sorted(unknown)}; expected a subset of "
-                                  "heatmaps, joints, verts, textures, lights")
+                                  f"{sorted(REQUIRE_NAMES)}")
         size = self.image_size
         if images.dim() != 4 or tuple(images.shape[1:]) != (3, size, size):
             raise ModelInputError(f"images must have shape (B,3,{size},{size}); got "

@@ -66,16 +66,20 @@ class Fragments:
     corner_depth: Tensor | None = None
 
 
+def signed_area(face_ndc: Tensor) -> Tensor:
+    """(B,F) twice the signed NDC area, positive for counter-clockwise faces."""
+    x, y = face_ndc[..., 0], face_ndc[..., 1]
+    return (x[..., 1] - x[..., 0]) * (y[..., 2] - y[..., 0]) - (y[..., 1] - y[..., 0]) * (
+        x[..., 2] - x[..., 0]
+    )
+
+
 def face_orientation(face_ndc: Tensor) -> Tensor:
     """(B,F) bool: True where the face is not culled by NR's rule (counter-clockwise in NDC).
 
     NR culls when ``(y2-y0)(x1-x0) < (y1-y0)(x2-x0)``; zero-area faces count as front.
     """
-    x, y = face_ndc[..., 0], face_ndc[..., 1]
-    cross = (x[..., 1] - x[..., 0]) * (y[..., 2] - y[..., 0]) - (y[..., 1] - y[..., 0]) * (
-        x[..., 2] - x[..., 0]
-    )
-    return cross >= 0
+    return signed_area(face_ndc) >= 0
 
 
 def faces_to_pixels(face_ndc: Tensor, size: int) -> Tensor:
@@ -119,9 +123,12 @@ def rasterize(
     device = face_ndc.device
     with torch.no_grad():
         ndc = face_ndc.detach()
-        front = face_orientation(ndc)
+        area = signed_area(ndc)
+        front = area >= 0
         verts = faces_to_pixels(ndc.to(torch.float64), size)
+        # Zero-area faces cover nothing (their plane equations are undefined).
         drawable = torch.isfinite(verts).all(dim=(1, 2)) & (verts[:, :, 2] > 0).all(dim=1)
+        drawable &= area.reshape(-1) != 0
         if cull_backfaces:
             drawable &= front.reshape(-1)
         lo, hi = bbox_pixel_bounds(torch.nan_to_num(verts[:, :, :2]).clamp(-1e6, 1e6), size)

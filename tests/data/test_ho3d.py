@@ -121,3 +121,14 @@ def test_truncated_frame_skip_policy(tmp_path):
     with pytest.warns(UserWarning, match=r"0001\.png"):
         assert ds[1]["idxs"] == 2
     assert len(ds.skipped_files) == 1
+
+
+def test_v3_jpg_frames_and_worker_loading(tmp_path):
+    from data_fixtures import write_ho3d
+    write_ho3d(tmp_path, seqs=1, frames=4, ext=".jpg")
+    ds = HO3DDataset(tmp_path, "training", QUERIES, version="v3")
+    loader = torch.utils.data.DataLoader(ds, batch_size=2, num_workers=2)
+    batches = [normalize_batch(raw, "HO3D") for raw in loader]
+    assert [b["images"].shape[0] for b in batches] == [2, 2]
+    for b in batches:
+        assert (b["j2d_gt"] - b["open_2dj"]).abs().max() < 0.05

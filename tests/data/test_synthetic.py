@@ -1,6 +1,5 @@
 import json
 import pickle
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -18,17 +17,6 @@ FREI_QUERIES = ("images", "Ks", "joints", "verts", "open_2dj", "masks", "scales"
 AUG_QUERIES = ("trans_images", "trans_Ks", "trans_open_2dj", "joints", "verts", "masks")
 
 
-@contextmanager
-def one_thread():
-    # Rendering tiny batches gains nothing from more threads on a shared 2-core CI machine.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def layer():
     return ManoLayer(None, use_pca=False)
@@ -37,16 +25,14 @@ def layer():
 @pytest.fixture(scope="module")
 def synth_frei(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth_frei")
-    with one_thread():
-        generate_synthetic("freihand", root, 8, 4, seed=3, num_versions=2, batch_size=8)
+    generate_synthetic("freihand", root, 8, 4, seed=3, num_versions=2, batch_size=8)
     return root
 
 
 @pytest.fixture(scope="module")
 def synth_ho3d(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth_ho3d")
-    with one_thread():
-        generate_synthetic("ho3d", root, 5, 3, seed=3, frames_per_seq=3, batch_size=8)
+    generate_synthetic("ho3d", root, 5, 3, seed=3, frames_per_seq=3, batch_size=8)
     return root
 
 
@@ -167,8 +153,7 @@ def test_ho3d_evaluation_split(synth_ho3d):
 
 def test_generation_is_deterministic(tmp_path):
     for name in ("a", "b"):
-        with one_thread():
-            generate_synthetic("freihand", tmp_path / name, 2, 1, seed=5, num_versions=2)
+        generate_synthetic("freihand", tmp_path / name, 2, 1, seed=5, num_versions=2)
     for rel in ("training/rgb/00000003.jpg", "evaluation/rgb/00000000.jpg", "training_xyz.json",
                 "openpose_v2/training/detect_all.json", "training/mask/00000001.jpg"):
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel

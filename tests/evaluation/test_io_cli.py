@@ -141,3 +141,20 @@ def test_evaluate_internal_converts_both_sides_for_ho3d():
     # The scale-translation alignment differs when the joint order is wrong.
     wrong = evaluate_predictions(px, pv, gx, gv, dataset="ho3d")
     assert wrong["xyz_scale_trans_al_mean3d"] != direct["xyz_scale_trans_al_mean3d"]
+
+
+def test_fast_reader_matches_json_and_falls_back(tmp_path):
+    from s2hand.evaluation.point_json import parse_point_lists as _fast_point_lists
+
+    _, _, px, pv = _case(n=3, seed=5)
+    text = json.dumps([px.tolist(), pv.tolist()], indent=2)  # whitespace and newlines
+    fast = _fast_point_lists(text.encode())
+    assert fast is not None
+    np.testing.assert_array_equal(fast[0], px)  # same floats as json.loads
+    np.testing.assert_array_equal(fast[1], pv)
+    for odd in ("[[[1,2],[3,4,5,6]]]", "[[[1,null,3]]]", '[[[1,2,"3"]]]', "[[[1,2,3]], []]"):
+        assert _fast_point_lists(odd.encode()) is None
+    ragged = [px.tolist(), [pv[0].tolist(), pv[1, :5].tolist(), pv[2].tolist()]]
+    (tmp_path / "ragged.json").write_text(json.dumps(ragged))
+    with pytest.raises(EvaluationInputError, match="rectangular"):
+        read_pred_json(tmp_path / "ragged.json")

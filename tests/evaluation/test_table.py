@@ -50,3 +50,9 @@ def test_cli(tmp_path, capsys):
     assert main([str(run), "--dataset", "ho3d"]) == 2
     assert "mix datasets" in capsys.readouterr().err
     assert main([]) == 2
+
+
+def test_ablation_rows(capsys):
+    assert main(["--dataset", "freihand", "--ablation", "--units", "cm"]) == 0
+    out = capsys.readouterr().out
+    assert "| 1.54† |" in out and "+ photometric (full)" in out and "METRO" not in out

@@ -150,3 +150,43 @@ def test_bad_inputs_raise_clear_errors(open_hand: HandModel) -> None:
         ManoLayer(open_hand, joint_order="openpose")
     with pytest.raises(ValueError, match="num_pca_comps"):
         ManoLayer(open_hand, num_pca_comps=50)
+
+
+@pytest.mark.parametrize("model_name", ["open_hand", "random"])
+def test_fused_matches_autograd_graph(open_hand: HandModel, model_name: str) -> None:
+    """The hand-written backward of the fused node equals autograd through the same maths."""
+    model = open_hand if model_name == "open_hand" else random_mano_like(5)
+    fused = ManoLayer(model, num_pca_comps=12, dtype=torch.float64)
+    graph = ManoLayer(model, num_pca_comps=12, dtype=torch.float64, fused=False)
+    weights = torch.randn(3, model.num_vertices, 3, dtype=torch.float64)
+    joint_weights = torch.randn(3, 21, 3, dtype=torch.float64)
+    results = []
+    for layer in (fused, graph):
+        inputs = [t.requires_grad_() for t in random_inputs(3, 12, 1.0, seed=7)]
+        out = layer(*inputs)
+        ((out.vertices * weights).sum() + (out.joints * joint_weights).sum()).backward()
+        results.append((out.vertices.detach(), out.joints.detach(), [t.grad for t in inputs]))
+    torch.testing.assert_close(results[0][0], results[1][0], atol=1e-12, rtol=0)
+    torch.testing.assert_close(results[0][1], results[1][1], atol=1e-12, rtol=0)
+    for a, b in zip(results[0][2], results[1][2], strict=True):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)
+
+
+def test_fused_node_gradcheck() -> None:
+    """Full (not fast-mode) numerical gradient check of the fused node on a small model."""
+    model = random_mano_like(6, num_vertices=30)
+    layer = ManoLayer(model, use_pca=False, dtype=torch.float64)
+    pose = torch.randn(1, 16, 3, dtype=torch.float64) * 0.7
+    pose[0, 3] = 0.0                                        # exercise the zero-angle branch
+    pose[0, 5] *= 0.1                                       # and the series branch
+    pose.requires_grad_()
+    betas = torch.randn(1, 10, dtype=torch.float64, requires_grad=True)
+    # A few random projections of the outputs keep the check cheap (one backward each).
+    proj_v = torch.randn(4, 1, model.num_vertices, 3, dtype=torch.float64)
+    proj_j = torch.randn(4, 1, 21, 3, dtype=torch.float64)
+
+    def fn(p: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        vertices, joints = layer.pose_hand(p, b)
+        return torch.cat([(proj_v * vertices).sum((2, 3)), (proj_j * joints).sum((2, 3))])
+
+    assert torch.autograd.gradcheck(fn, (pose, betas))

@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from s2hand.hand.hand_model import HandModel
-from s2hand.hand.joint_orders import MANO_PARENTS, MANO_TIP_IDS
+from s2hand.hand import MANO_PARENTS, MANO_TIP_IDS, HandModel
 
 MANO_VERTICES = 778
 MANO_FACES = 1538

@@ -117,7 +117,9 @@ def test_face_count_mismatch_is_explained():
 def test_selected_parts_and_missing_part(model, shape_model, tmp_path):
     state = state_from_manifest(seed=1)
     path = tmp_path / "handhm_100.t7"
-    torch.save({"args": argparse.Namespace(), "epoch": 100, "rgb2hm": state["rgb2hm"]}, path)
+    # Pre-1.6 (non-zip) serialisation, as older torch versions wrote it.
+    torch.save({"args": argparse.Namespace(), "epoch": 100, "rgb2hm": state["rgb2hm"]}, path,
+               _use_new_zipfile_serialization=False)
     # Parts absent from the file are skipped (the original's rule) unless required.
     assert load_original_checkpoint(model, path)["loaded"] == ["rgb2hm"]
     assert load_original_checkpoint(model, path, parts=["rgb2hm", "hand_decoder"])["loaded"] \

@@ -3,11 +3,12 @@ hourglass shapes, integral keypoints, and which parameters receive gradients."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 from efficientnet_pytorch.utils import Conv2dStaticSamePadding
 
-from s2hand.hand.layer import ManoLayer
-from s2hand.models.encoder import Encoder
+from s2hand.hand import ManoLayer
+from s2hand.models.encoder import Encoder, EncoderWeightsError
 from s2hand.models.hand_decoder import HandDecoder
 from s2hand.models.hourglass import HourglassNet
 from s2hand.models.integral import integral_uv
@@ -123,3 +124,19 @@ def test_integral_keypoints():
     peak = torch.zeros(1, 1, 64, 64)
     peak[0, 0, 0, 63] = 200.0
     assert torch.allclose(integral_uv(peak), torch.tensor([[[255.0, 0.0]]]), atol=1e-3)
+
+
+def test_encoder_imagenet_weights_from_local_file(tmp_path):
+    torch.manual_seed(0)
+    source = Encoder().encoder
+    path = tmp_path / "efficientnet-b3.pth"
+    torch.save(source.state_dict(), path)
+    loaded = Encoder(pretrained_path=path).encoder
+    assert torch.equal(loaded._conv_head.weight, source._conv_head.weight)
+    broken = dict(source.state_dict())
+    broken.pop("_bn1.bias")
+    torch.save(broken, path)
+    with pytest.raises(EncoderWeightsError, match=r"1 missing keys \['_bn1.bias'\]"):
+        Encoder(pretrained_path=path)
+    with pytest.raises(EncoderWeightsError, match="does not exist"):
+        Encoder(pretrained_path=tmp_path / "absent.pth")

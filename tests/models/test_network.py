@@ -9,8 +9,10 @@ import pytest
 import torch
 from torch import nn
 
-from s2hand.hand.layer import ManoLayer
+from s2hand.config import names as config_names
+from s2hand.hand import ManoLayer
 from s2hand.models import (
+    REQUIRE_NAMES,
     ModelConfigError,
     ModelInputError,
     S2HandNet,
@@ -165,6 +167,10 @@ def test_outputs_per_requires(stub_model, requires, task, present):
         assert seen is None
 
 
+def test_require_names_match_config():
+    assert REQUIRE_NAMES == config_names.REQUIRE_NAMES
+
+
 def test_build_choices_and_errors(mano_sized_hand):
     lit = build_model(["joints", "lights", "textures"], hand_model=mano_sized_hand)
     unlit = build_model(["joints"], hand_model=mano_sized_hand)
@@ -175,6 +181,8 @@ def test_build_choices_and_errors(mano_sized_hand):
     assert hm.encoder is None and hm.hand_decoder is None and hm.rgb2hm is not None
     open_sized = build_model(["joints"], hand_model=random_hand_model(num_faces=900))
     assert open_sized.texture_light_from_low.texture_reg[2].out_features == 2700
+    with pytest.raises(ModelConfigError, match="got the string 'joints'"):
+        build_model("joints", hand_model=mano_sized_hand)
     with pytest.raises(ModelConfigError, match="unknown requires \\['mesh'\\]"):
         build_model(["joints", "mesh"], hand_model=mano_sized_hand)
     with pytest.raises(ModelConfigError, match="textures/lights come from the 3D branch"):

@@ -12,7 +12,7 @@ from s2hand.hand.openhand.rig import joint_regressor, pose_correctives, skinning
 from s2hand.hand.openhand.shape_space import fit_shape_space
 
 NUM_POSE_SAMPLES = 20000
-NUM_SHAPE_SAMPLES = 300
+NUM_SHAPE_SAMPLES = 200
 NUM_BETAS = 10
 
 

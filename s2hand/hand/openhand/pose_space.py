@@ -65,8 +65,10 @@ def fit_pose_pca(poses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     flat = poses.reshape(len(poses), 45)
     mean = flat.mean(axis=0)
-    _, sing, vt = np.linalg.svd(flat - mean, full_matrices=False)
-    std = sing / np.sqrt(len(flat) - 1)
+    eigval, eigvec = np.linalg.eigh(np.cov(flat, rowvar=False))
+    order = np.argsort(eigval)[::-1]
+    std = np.sqrt(np.maximum(eigval[order], 0.0))
+    vt = eigvec[:, order].T
     # SVD signs are arbitrary; fix them so that each row's largest entry is positive.
     signs = np.sign(vt[np.arange(45), np.abs(vt).argmax(axis=1)])
     return vt * (signs * std)[:, None], mean

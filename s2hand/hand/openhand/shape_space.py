@@ -45,9 +45,13 @@ def fit_shape_space(rng: np.random.Generator, num_betas: int = 10, num_samples: 
     template = build_geometry(base).vertices
     disp = np.stack([build_geometry(sample_shape_params(rng, base)).vertices - template
                      for _ in range(num_samples)]).reshape(num_samples, -1)
-    _, sing, vt = np.linalg.svd(disp, full_matrices=False)
-    std = sing[:num_betas] / np.sqrt(num_samples)
-    dirs = (vt[:num_betas] * std[:, None]).reshape(num_betas, -1, 3)
+    # Principal directions from the small (samples x samples) Gram matrix: disp = U S V^T.
+    eigval, eigvec = np.linalg.eigh(disp @ disp.T)
+    order = np.argsort(eigval)[::-1][:num_betas]
+    sing = np.sqrt(np.maximum(eigval[order], 0.0))
+    vt = (eigvec[:, order].T @ disp) / sing[:, None]
+    std = sing / np.sqrt(num_samples)
+    dirs = (vt * std[:, None]).reshape(num_betas, -1, 3)
     centred = template - template.mean(axis=0)
     for k in range(num_betas):
         if k == 0 and np.sum(dirs[k] * centred) < 0:

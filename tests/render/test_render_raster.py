@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from render_helpers import intrinsics
+from render_helpers import icosphere, intrinsics
 
 from s2hand.render import Renderer, RenderInputError, ndc_to_pixel, project_to_ndc, rasterize
 
@@ -162,7 +162,35 @@ def test_bad_input_raises_clear_error(kwargs, match):
 
 def test_behind_camera_faces_are_skipped():
     verts, faces, K = _quad(0.0, 16.0, 0.0, 16.0, z=1.0)
-    verts = verts.clone()
-    verts[0, 0, 2] = -1.0
+    verts = torch.cat((verts, torch.tensor([[[0.3, 0.3, -1.0]]], dtype=torch.float64)), dim=1)
+    faces = torch.cat((faces, torch.tensor([[1, 2, 4]])))  # one face reaches behind the camera
     out = Renderer(image_size=16, anti_aliasing=False)(verts, faces, K)
-    assert np.isfinite(out.depth.numpy()).all()
+    assert out.silhouette.sum() == 256
+    assert np.isfinite(out.depth.numpy()).all() and torch.all(out.depth == 1.0)
+
+
+def test_small_chunks_give_identical_images_and_gradients():
+    verts, faces = icosphere(subdivisions=2)
+    K = intrinsics(60.0, 12.0)
+    tex = torch.rand(1, faces.shape[0], 3, dtype=torch.float64)
+    results = []
+    for max_pairs in (1 << 21, 37):
+        v = verts[None].clone().requires_grad_(True)
+        out = Renderer(image_size=24, max_pairs=max_pairs)(v, faces, K, tex)
+        (out.rgb.sum() + out.depth.sum() + out.silhouette.sum()).backward()
+        results.append((out.rgb, out.depth, out.silhouette, v.grad))
+    for a, b in zip(*results, strict=True):
+        assert torch.allclose(a, b, atol=1e-12)
+
+
+def test_zero_area_faces_draw_nothing():
+    verts, faces, K = _quad(2.0, 6.0, 2.0, 6.0)
+    line = torch.tensor([[[0.0, 0.0, 1.0], [0.1, 0.1, 1.0], [0.15, 0.15, 1.0]]],
+                        dtype=torch.float64)
+    verts = torch.cat((verts, line), dim=1)
+    faces = torch.cat((faces, torch.tensor([[4, 5, 6]])))
+    v = verts.clone().requires_grad_(True)
+    out = Renderer(image_size=16, anti_aliasing=False)(v, faces, K)
+    assert out.silhouette.sum() == 16  # the 4x4 quad only
+    (out.rgb.sum() + out.depth.sum() + out.silhouette.sum()).backward()
+    assert torch.isfinite(v.grad).all()
