@@ -1,5 +1,7 @@
 #!/usr/bin/env python
-"""Speed benchmarks: ``python scripts/benchmark.py {mano,render,data,model,losses,train} [options]``.
+"""Speed benchmarks: ``python scripts/benchmark.py NAME [options]``.
+
+NAME is one of mano, render, data, model, losses, train.
 
 Each sub-command lives in ``scripts/bench/<name>.py`` and defines ``add_arguments(parser)``
 and ``run(args)``. Results are printed as a table with the machine, batch sizes and the

@@ -22,9 +22,9 @@ SKIN = (0.87, 0.64, 0.55)
 # Camera-from-hand rotations (columns: images of the hand's x, y, z axes). Fingers (-x) point
 # up in the image; back view: back of the hand (+y) towards the camera.
 VIEWS = {
-    "back": ((0.0, 0.0, -1.0), (1.0, 0.0, 0.0), (0.0, -1.0, 0.0)),
-    "palm": ((0.0, 0.0, 1.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
-    "thumb side": ((0.0, -1.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.0, -1.0)),
+    "back": ((0.0, 1.0, 0.0), (0.0, 0.0, -1.0), (-1.0, 0.0, 0.0)),
+    "palm": ((0.0, 1.0, 0.0), (0.0, 0.0, 1.0), (1.0, 0.0, 0.0)),
+    "thumb side": ((0.0, 1.0, 0.0), (-1.0, 0.0, 0.0), (0.0, 0.0, -1.0)),
 }
 
 

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from s2hand.hand.hand_model import HandModelError, load_hand_model, save_hand_model
+from s2hand.hand.hand_model import load_hand_model, save_hand_model
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         side = args.side or ("left" if "LEFT" in args.pkl.name.upper() else "right")
         model = load_hand_model(args.pkl, side=side)
         save_hand_model(model, out)
-    except (HandModelError, OSError) as err:
+    except (ValueError, OSError) as err:  # HandModelError, UnsafePickleError
         print(f"s2hand-convert-mano: {err}", file=sys.stderr)
         return 1
     print(f"wrote {out}: {model.side} hand, {model.num_vertices} vertices, {len(model.faces)} "

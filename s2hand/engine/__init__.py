@@ -1,6 +1,8 @@
 """Training engine: a generic trainer (:mod:`.trainer`) and the S2HAND wiring
 (:func:`s2hand.engine.experiment.run_experiment`)."""
 
+from typing import Any
+
 from .checkpoint import CheckpointError, CheckpointManager, atomic_torch_save, load_checkpoint
 from .optim import apply_frozen_modes, build_optimizer, build_scheduler, freeze_module
 from .trainer import StepOutput, Trainer, TrainerConfig, TrainingAborted
@@ -12,8 +14,9 @@ __all__ = [
 ]
 
 
-def run_experiment(config):  # noqa: ANN001, ANN201 - thin lazy re-export, see experiment.py
-    """Run one S2HAND experiment; see :func:`s2hand.engine.experiment.run_experiment`."""
+def run_experiment(config: Any) -> dict:
+    """Run one S2HAND experiment; see :func:`s2hand.engine.experiment.run_experiment` (imported
+    lazily so that the generic trainer does not pull in the model and data packages)."""
     from .experiment import run_experiment as _run
 
     return _run(config)

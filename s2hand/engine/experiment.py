@@ -204,8 +204,8 @@ def _print_summary(summary: dict, initial: dict | None) -> None:
                 lines.append(f"{key}: {value:.4f}{before}")
         if initial and PA_MPJPE_KEY in initial and initial[PA_MPJPE_KEY] > 0:
             change = 100.0 * (1.0 - scores[PA_MPJPE_KEY] / initial[PA_MPJPE_KEY])
-            lines.append(f"PA-MPJPE: {10 * initial[PA_MPJPE_KEY]:.2f} mm -> "
-                         f"{10 * scores[PA_MPJPE_KEY]:.2f} mm ({change:.1f}% lower)")
+            lines.append(f"PA-MPJPE: {10 * initial[PA_MPJPE_KEY]:.2f} mm initially -> "
+                         f"{10 * scores[PA_MPJPE_KEY]:.2f} mm now (reduction {change:.1f}%)")
     log.info("run summary:\n  %s", "\n  ".join(lines))
 
 

@@ -101,8 +101,7 @@ class HandTask:
         xyz, verts, gt_xyz, gt_verts, op_xyz, op_verts = [], [], [], [], [], []
         loss_sums: dict[str, float] = {}
         batches = 0
-        for it, batch in enumerate(tqdm(loader, desc=f"{tag} {name}", leave=False,
-                                        disable=not cfg.print_freq)):
+        for it, batch in enumerate(tqdm(loader, desc=f"{tag} {name}", leave=False)):
             batch = move_to_device(batch, device)
             output = model(batch["images"], batch["Ks"], requires=self.test_requires,
                            task=cfg.task)

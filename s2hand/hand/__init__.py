@@ -28,7 +28,7 @@ from s2hand.hand.joint_orders import (
 from s2hand.hand.layer import ManoLayer, ManoOutput
 from s2hand.hand.mano_pickle import UnsafePickleError
 from s2hand.hand.mirror import mirror_axis_angle, mirror_model
-from s2hand.hand.pose_bounds import TSA_AXIS_WEIGHTS, TSA_POSE_BOUNDS
+from s2hand.hand.pose_bounds import TSA_AXIS_WEIGHTS, TSA_POSE_BOUNDS, bound_violation
 from s2hand.hand.rotations import rodrigues
 from s2hand.hand.s2hand_param import S2HandMano, s2hand_mano
 
@@ -37,6 +37,7 @@ __all__ = [
     "HO3D_TO_FREI", "HO3D_TO_MANO", "MANO_JOINT_NAMES", "MANO_PARENTS", "MANO_TIP_IDS",
     "MANO_TO_FREI", "MANO_TO_HO3D", "TSA_AXIS_WEIGHTS", "TSA_POSE_BOUNDS",
     "HandModel", "HandModelError", "ManoLayer", "ManoOutput", "S2HandMano", "UnsafePickleError",
+    "bound_violation",
     "default_hand_model_path", "load_hand_model", "mirror_axis_angle", "mirror_model",
     "reorder", "rodrigues", "s2hand_mano", "save_hand_model",
 ]

@@ -118,6 +118,7 @@ class ManoLayer(nn.Module):
         buf("hand_components", model.hands_components[: self.num_pca_comps])
         buf("hand_mean", np.zeros(NUM_HAND_POSE) if flat_hand_mean else model.hands_mean)
         buf("level_index", level, torch.long)
+        buf("level_inverse", np.argsort(level), torch.long)
         buf("parent_diff", parent_difference(LEVEL_SIZES).numpy())
         buf("parent_index", level_parents(LEVEL_SIZES), torch.long)
         for order in JOINT_ORDERS:
@@ -147,30 +148,35 @@ class ManoLayer(nn.Module):
         return hand_pose + self.hand_mean
 
     def pose_hand(self, full_pose: torch.Tensor, betas: torch.Tensor,
-                  joint_order: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Pose from a full local pose (no translation).
+                  joint_order: str | None = None,
+                  transl: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pose from a full local pose.
 
         Args:
             full_pose: ``(B, 16, 3)`` in MANO joint order; betas: ``(B, S')`` with
                 ``S' <= S`` (missing betas are zero).
             joint_order: order of the returned joints (default: the layer's).
+            transl: ``(B, 3)`` added to vertices and joints, or ``None``.
         Returns:
             ``(vertices (B, V, 3), joints (B, 21, 3))``.
         """
         if betas.ndim != 2 or betas.shape[1] > self.num_betas:
             raise ValueError(f"ManoLayer: betas must have shape (B, <={self.num_betas}), got "
                              f"{tuple(betas.shape)}")
+        if transl is not None and transl.shape != (full_pose.shape[0], 3):
+            raise ValueError(f"ManoLayer: transl must have shape (B, 3), got "
+                             f"{tuple(transl.shape)}")
         num = betas.shape[1]
         order = joint_order or self.joint_order
         bufs = LBSBuffers(
             self.v_template, self.shapedirs[:num], self.posedirs, self.pose_basis,
             self.j_template, self.j_shapedirs[:num], self.weights_t, self.tip_ids,
             getattr(self, f"joint_index_{order}"), getattr(self, f"joint_inverse_{order}"),
-            self.parent_diff, self.parent_index, LEVEL_SIZES)
-        full_pose = full_pose[:, self.level_index]
+            self.parent_diff, self.parent_index, self.level_index, self.level_inverse,
+            LEVEL_SIZES)
         if self.fused:
-            return FusedManoLBS.apply(full_pose, betas, bufs)
-        return mano_lbs(full_pose, betas, bufs)
+            return FusedManoLBS.apply(full_pose, betas, transl, bufs)
+        return mano_lbs(full_pose, betas, transl, bufs)
 
     def forward(self, global_orient: torch.Tensor, hand_pose: torch.Tensor,
                 betas: torch.Tensor | None = None,
@@ -193,10 +199,7 @@ class ManoLayer(nn.Module):
             betas = global_orient.new_zeros(batch, self.num_betas)
         full_pose = torch.cat([global_orient, self.finger_pose(hand_pose)], dim=1)
         full_pose = full_pose.reshape(batch, 16, 3)
-        vertices, joints = self.pose_hand(full_pose, betas)
-        if transl is not None:
-            vertices = vertices + transl.unsqueeze(1)
-            joints = joints + transl.unsqueeze(1)
+        vertices, joints = self.pose_hand(full_pose, betas, transl=transl)
         return ManoOutput(vertices=vertices, joints=joints, full_pose=full_pose)
 
     def extra_repr(self) -> str:

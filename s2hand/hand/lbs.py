@@ -8,8 +8,8 @@ Speed-relevant choices (same maths as MANO/smplx):
 * rest joints come from a pre-multiplied regressor (``J = J_template + betas @ J_shapedirs``)
   instead of regressing all vertices;
 * vertices are kept *component-major* (``(B, 3, V)``) so that skinning is one matrix product
-  ``(B, 12, J) @ (J, V)`` followed by a few broadcast multiply-adds (CPU batched matmuls on
-  V tiny 3x3 matrices are an order of magnitude slower);
+  ``(B*12, J) @ (J, V)`` followed by a broadcast multiply-sum (CPU batched matmuls on V tiny
+  3x3 matrices are an order of magnitude slower);
 * a rank-deficient pose blend-shape basis can be passed factored (``pose_basis``), which is
   exact and much cheaper for models whose correctives have few independent directions.
 """
@@ -100,24 +100,6 @@ def chain_transforms(local: torch.Tensor, level_sizes: tuple[int, ...]) -> torch
     return torch.cat(transforms, dim=1)
 
 
-def forward_kinematics(rotmats: torch.Tensor, joints: torch.Tensor,
-                       level_sizes: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Global joint rotations and positions (4 sequential steps for MANO, not 15).
-
-    ``G_i = G_parent(i) [R_i | J_i - J_parent(i)]``, ``G_root = [R_root | J_root]``.
-
-    Args:
-        rotmats: ``(B, J, 3, 3)`` local rotations; joints: ``(B, J, 3)`` rest positions, both
-            in level order (:func:`local_transforms`).
-        level_sizes: number of joints per level, root level first.
-    Returns:
-        ``(rot (B, J, 3, 3), pos (B, J, 3))``: global rotations and posed joint positions.
-    """
-    diff = parent_difference(level_sizes).to(joints)
-    glob = chain_transforms(local_transforms(rotmats, joints, diff), level_sizes)
-    return glob[..., :3, :3], glob[..., :3, 3]
-
-
 def blend_transforms(weights_t: torch.Tensor, global_rot: torch.Tensor,
                      global_pos: torch.Tensor, rest_joints: torch.Tensor) -> torch.Tensor:
     """Per-vertex blended skinning transforms, component-major.
@@ -127,7 +109,8 @@ def blend_transforms(weights_t: torch.Tensor, global_rot: torch.Tensor,
 
     Args:
         weights_t: ``(J, V)`` skinning weights (transposed).
-        global_rot, global_pos: ``(B, J, 3, 3)``, ``(B, J, 3)`` from :func:`forward_kinematics`.
+        global_rot, global_pos: ``(B, J, 3, 3)``, ``(B, J, 3)``: global joint rotations and
+            positions (:func:`chain_transforms`).
         rest_joints: ``(B, J, 3)``.
     Returns:
         ``(B, 3, 4, V)``: ``[c, k, v]`` = row ``c``, column ``k`` of vertex ``v``'s 3x4 map.
@@ -169,7 +152,8 @@ class LBSBuffers(NamedTuple):
     weights_t ``(J, V)``; tip_ids ``(T,)`` long; joint_index: output joint order as indices
     into (level-ordered joints, tips), a permutation, and joint_inverse its inverse;
     parent_diff :func:`parent_difference`; parent_index ``(J-1,)`` the parent of each non-root
-    joint; level_sizes (:func:`local_transforms`), all in level order.
+    joint; level_sizes (:func:`local_transforms`), all in level order; level_index ``(J,)``
+    the model joint at each level-order position, level_inverse its inverse.
     """
 
     v_template: torch.Tensor
@@ -184,6 +168,8 @@ class LBSBuffers(NamedTuple):
     joint_inverse: torch.Tensor
     parent_diff: torch.Tensor
     parent_index: torch.Tensor
+    level_index: torch.Tensor
+    level_inverse: torch.Tensor
     level_sizes: tuple[int, ...]
 
 
@@ -204,22 +190,26 @@ def select_joints(joints: torch.Tensor, vertices: torch.Tensor,
     return torch.cat([joints, tips], dim=1)[:, bufs.joint_index]
 
 
-def mano_lbs(full_pose: torch.Tensor, betas: torch.Tensor,
+def mano_lbs(full_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor | None,
              bufs: LBSBuffers) -> tuple[torch.Tensor, torch.Tensor]:
     """Pose and shape a MANO-format model (plain autograd graph; see ``lbs_grad`` for the
     fused equivalent).
 
     Args:
-        full_pose: ``(B, J, 3)`` local axis-angle per joint (level order, root first).
-        betas: ``(B, S)``; bufs: :class:`LBSBuffers`.
+        full_pose: ``(B, J, 3)`` local axis-angle per joint, in the model's joint order.
+        betas: ``(B, S)``; transl: ``(B, 3)`` or ``None``; bufs: :class:`LBSBuffers`.
     Returns:
-        ``(vertices (B, V, 3), joints (B, J + T, 3))`` posed, before any translation; joints
-        in the order of ``bufs.joint_index``.
+        ``(vertices (B, V, 3), joints (B, J + T, 3))``, joints in the order of
+        ``bufs.joint_index``.
     """
-    rotmats = rodrigues(full_pose)
+    rotmats = rodrigues(full_pose[:, bufs.level_index])
     v_posed = posed_rest_vertices(rotmats, betas, bufs)
     rest_joints = blend_shapes(betas, bufs.j_template, bufs.j_shapedirs)
     local = local_transforms(rotmats, rest_joints, bufs.parent_diff)
     glob = chain_transforms(local, bufs.level_sizes)
     vertices = skin(v_posed, bufs.weights_t, glob[..., :3, :3], glob[..., :3, 3], rest_joints)
-    return vertices.transpose(1, 2), select_joints(glob[..., :3, 3], vertices, bufs)
+    joints = select_joints(glob[..., :3, 3], vertices, bufs)
+    if transl is not None:
+        vertices = vertices + transl.unsqueeze(-1)
+        joints = joints + transl.unsqueeze(1)
+    return vertices.transpose(1, 2), joints

@@ -67,12 +67,15 @@ def skinning_backward(grad_vertices: torch.Tensor, grad_pos: torch.Tensor,
 
 
 class FusedManoLBS(torch.autograd.Function):
-    """``(full_pose (B, J, 3), betas (B, S), bufs) -> (vertices (B, V, 3), joints)``: the same
-    function as :func:`s2hand.hand.lbs.mano_lbs`, as one node (first-order gradients)."""
+    """``(full_pose (B, J, 3), betas (B, S), transl (B, 3) | None, bufs) -> (vertices (B, V, 3),
+    joints)``: the same function as :func:`s2hand.hand.lbs.mano_lbs`, as one node
+    (first-order gradients)."""
 
     @staticmethod
-    def forward(ctx, full_pose: torch.Tensor, betas: torch.Tensor, bufs: lbs.LBSBuffers):
-        rotmats, coef = rodrigues_forward(full_pose)
+    def forward(ctx, full_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor | None,
+                bufs: lbs.LBSBuffers):
+        pose = full_pose[:, bufs.level_index]
+        rotmats, coef = rodrigues_forward(pose)
         v_posed = lbs.posed_rest_vertices(rotmats, betas, bufs)
         rest = lbs.blend_shapes(betas, bufs.j_template, bufs.j_shapedirs)
         local = lbs.local_transforms(rotmats, rest, bufs.parent_diff)
@@ -80,16 +83,23 @@ class FusedManoLBS(torch.autograd.Function):
         global_pos = glob[..., :3, 3]
         transforms = lbs.blend_transforms(bufs.weights_t, glob[..., :3, :3], global_pos, rest)
         vertices = lbs.apply_transforms(transforms, v_posed)
+        joints = lbs.select_joints(global_pos, vertices, bufs)
+        if transl is not None:
+            vertices = vertices + transl.unsqueeze(-1)
+            joints = joints + transl.unsqueeze(1)
         ctx.bufs = bufs
-        ctx.save_for_backward(full_pose, coef, v_posed, rest, local, glob, transforms)
-        return vertices.transpose(1, 2), lbs.select_joints(global_pos, vertices, bufs)
+        ctx.save_for_backward(pose, coef, v_posed, rest, local, glob, transforms)
+        return vertices.transpose(1, 2), joints
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_vertices: torch.Tensor, grad_joints: torch.Tensor):
-        full_pose, coef, v_posed, rest, local, glob, transforms = ctx.saved_tensors
+        pose, coef, v_posed, rest, local, glob, transforms = ctx.saved_tensors
         bufs: lbs.LBSBuffers = ctx.bufs
         batch, num_joints = glob.shape[:2]
+        grad_transl = None
+        if ctx.needs_input_grad[2]:
+            grad_transl = grad_vertices.sum(1) + grad_joints.sum(1)
         # Undo the joint selection (a permutation of (kinematic joints, tips)).
         grad_all = grad_joints[:, bufs.joint_inverse]
         grad_out = grad_vertices.transpose(1, 2).contiguous()                  # (B, 3, V)
@@ -105,4 +115,5 @@ class FusedManoLBS(torch.autograd.Function):
         grad_rot = grad_rot.contiguous()
         grad_rot[:, 1:] += grad_feature.reshape(batch, num_joints - 1, 3, 3)
         grad_betas = grad_v @ bufs.shapedirs.T + grad_rest.reshape(batch, -1) @ bufs.j_shapedirs.T
-        return rodrigues_vjp(full_pose, coef, grad_rot), grad_betas, None
+        grad_pose = rodrigues_vjp(pose, coef, grad_rot)[:, bufs.level_inverse]
+        return grad_pose, grad_betas, grad_transl, None

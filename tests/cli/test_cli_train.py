@@ -1,6 +1,8 @@
 """s2hand-train / examples/train.py: validation, --check, --set, outputs, error reporting."""
 
 import json
+import logging
+import re
 import subprocess
 import sys
 import types
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from s2hand.cli import train
+from s2hand.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -135,8 +138,6 @@ def test_missing_config_file(workdir, capsys):
 
 
 def test_log_lines_not_doubled_when_the_engine_logs_to_the_same_file(workdir, monkeypatch):
-    import logging
-
     module = types.ModuleType("s2hand.engine.experiment")
 
     def run_experiment(config):
@@ -160,10 +161,6 @@ def test_log_lines_not_doubled_when_the_engine_logs_to_the_same_file(workdir, mo
 def test_readme_commands_use_existing_valid_configs(tmp_path, monkeypatch):
     """Every `--config_json FILE` in README.md exists and validates (the quick-start demo with
     its paths too: it must run from a fresh checkout)."""
-    import re
-
-    from s2hand.config import load_config
-
     readme = (REPO / "README.md").read_text()
     names = sorted(set(re.findall(r"--config_json (\S+\.json)", readme)))
     assert "configs/demo/SSL-e2e.json" in names

@@ -127,7 +127,7 @@ def test_v3_jpg_frames_and_worker_loading(tmp_path):
     from data_fixtures import write_ho3d
     write_ho3d(tmp_path, seqs=1, frames=4, ext=".jpg")
     ds = HO3DDataset(tmp_path, "training", QUERIES, version="v3")
-    loader = torch.utils.data.DataLoader(ds, batch_size=2, num_workers=2)
+    loader = torch.utils.data.DataLoader(ds, batch_size=2, num_workers=2, timeout=120)
     batches = [normalize_batch(raw, "HO3D") for raw in loader]
     assert [b["images"].shape[0] for b in batches] == [2, 2]
     for b in batches:

@@ -190,3 +190,27 @@ def test_fused_node_gradcheck() -> None:
         return torch.cat([(proj_v * vertices).sum((2, 3)), (proj_j * joints).sum((2, 3))])
 
     assert torch.autograd.gradcheck(fn, (pose, betas))
+
+
+def test_mano_order_puts_tips_after_each_finger(open_hand: HandModel) -> None:
+    layer = ManoLayer(open_hand, joint_order="mano", dtype=torch.float64)
+    go, hp, betas, _ = random_inputs(1, 30, 1.0)
+    out = layer(go, hp, betas)
+    tips = out.vertices[:, open_hand.tip_ids.tolist()]        # thumb, index, middle, ring, pinky
+    # S2HAND's MANO order: index 1-4, middle 5-8, pinky 9-12, ring 13-16, thumb 17-20.
+    for joint, tip in ((4, 1), (8, 2), (12, 4), (16, 3), (20, 0)):
+        torch.testing.assert_close(out.joints[:, joint], tips[:, tip])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu(open_hand: HandModel) -> None:
+    cpu = ManoLayer(open_hand, dtype=torch.float64)
+    gpu = ManoLayer(open_hand, dtype=torch.float64).cuda()
+    outs = []
+    for layer, device in ((cpu, "cpu"), (gpu, "cuda")):
+        inputs = [t.to(device).requires_grad_() for t in random_inputs(4, 30, 1.0)]
+        out = layer(*inputs)
+        (out.vertices.square().sum() + out.joints.sum()).backward()
+        outs.append([out.vertices.detach().cpu()] + [t.grad.cpu() for t in inputs])
+    for a, b in zip(*outs, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=1e-9)

@@ -132,3 +132,21 @@ def test_missing_key_is_reported(tmp_path: Path) -> None:
     path.write_bytes(pickle.dumps({"v_template": np.zeros((10, 3))}))
     with pytest.raises(HandModelError, match=r"partial.pkl.*missing keys \['f'"):
         load_hand_model(path)
+
+
+def test_convert_mano_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    from s2hand.cli.convert_mano import main
+
+    model = random_mano_like(7)
+    pkl = tmp_path / "MANO_RIGHT.pkl"
+    write_mano_pickle(pkl, model, monkeypatch)
+    assert main([str(pkl)]) == 0
+    converted = load_hand_model(tmp_path / "MANO_RIGHT.npz")
+    np.testing.assert_array_equal(converted.shapedirs, model.shapedirs)
+    assert "wrote" in capsys.readouterr().out
+    bad = tmp_path / "evil.pkl"
+    bad.write_bytes(pickle.dumps(_Evil(), protocol=2))
+    assert main([str(bad), str(tmp_path / "evil.npz")]) == 1
+    assert "not allowed" in capsys.readouterr().err
+    assert not (tmp_path / "evil.npz").exists()

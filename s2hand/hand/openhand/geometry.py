@@ -36,12 +36,12 @@ class HandShapeParams:
 
     scale: float = 1.0
     palm_length: float = 0.088         # wrist joint -> middle MCP along -x
-    palm_width: float = 0.082          # across the knuckles (z)
+    palm_width: float = 0.084          # across the knuckles (z)
     palm_thickness: float = 0.028      # dorsal-palmar (y) at the knuckles
     wrist_width: float = 0.058
     wrist_thickness: float = 0.032
     finger_length: float = 1.0         # factor on all finger phalanges
-    finger_radius: float = 0.0090      # half-width of the middle finger at its base
+    finger_radius: float = 0.0094      # half-width of the middle finger at its base
     finger_taper: float = 0.78         # tip radius / base radius
     finger_flatness: float = 0.88      # dorsal-palmar radius / lateral radius
     thumb_length: float = 1.0
@@ -67,7 +67,6 @@ class HandGeometry:
         vertices: ``(V, 3)``. faces: ``(F, 3)`` int64, counter-clockwise seen from outside.
         joints: ``(16, 3)`` MANO-ordered joint centres. tip_ids: ``(5,)`` thumb..pinky.
         part: ``(V,)`` 0 palm, 1-4 index/middle/ring/pinky tube, 5 thumb tube.
-        axial: ``(V,)`` position along the owning chain (palm: along the nearest finger slot).
         slot: ``(V,)`` finger slot 0-3 (index..pinky) of palm/finger vertices, 4 for thumb.
         normals: ``(V, 3)`` outward unit normals.
     """
@@ -159,6 +158,43 @@ def _chain_positions(intervals: tuple[int, ...], lengths: np.ndarray,
     return np.asarray(out)
 
 
+def _finger(mb: _MeshBuilder, p: HandShapeParams, f_idx: int, mcp: np.ndarray, d: np.ndarray,
+            angles: np.ndarray, joints: np.ndarray, tips: dict[str, int]) -> np.ndarray:
+    """Add one finger tube (web ring to capped tip); fill its joints and tip; return the ids of
+    its first (web) ring."""
+    name = FINGERS[f_idx]
+    side = _unit(np.array([0.0, 0.0, 1.0]) - d[2] * d)
+    up = np.cross(d, side)
+    lengths = np.asarray(p.phalanges[name]) * p.finger_length * p.finger_factors[f_idx] * p.scale
+    r0 = p.finger_radius * p.radius_factors[f_idx] * p.scale
+    r_tip = r0 * p.finger_taper
+    web = 0.30 * lengths[0]
+    rest = _chain_positions(FINGER_RINGS_PER_BONE, lengths, 0.0)
+    rest = rest[rest > web - 1e-9]
+    rest[-1] -= r_tip                                     # the cap spans the last radius
+    positions = np.concatenate([[web], rest])
+    rings = []
+    for t in positions:
+        r = r0 * (1.0 - (1.0 - p.finger_taper) * t / lengths.sum())
+        rings.append(mb.add(_ring(mcp + t * d, side, up, r, r * p.finger_flatness, angles),
+                            part=1 + f_idx, slot=f_idx))
+    for a, b in zip(rings[:-1], rings[1:], strict=True):
+        mb.band(a, b)
+    end = mcp + positions[-1] * d
+    for cap in np.deg2rad(CAP_ANGLES_DEG):
+        ring = mb.add(_ring(end + r_tip * np.sin(cap) * d, side, up, r_tip * np.cos(cap),
+                            r_tip * np.cos(cap) * p.finger_flatness, angles),
+                      part=1 + f_idx, slot=f_idx)
+        mb.band(rings[-1], ring)
+        rings.append(ring)
+    tips[name] = mb.add((end + r_tip * d)[None], part=1 + f_idx, slot=f_idx)[0]
+    mb.fan(rings[-1], tips[name])
+    base = 1 + 3 * (0, 1, 3, 2)[f_idx]            # MANO order: index, middle, pinky, ring
+    for j in range(3):
+        joints[base + j] = mcp + lengths[:j].sum() * d
+    return rings[0]
+
+
 def build_geometry(p: HandShapeParams | None = None) -> HandGeometry:
     """Generate the OpenHand rest mesh for the given anatomical parameters."""
     p = p or HandShapeParams()
@@ -168,42 +204,9 @@ def build_geometry(p: HandShapeParams | None = None) -> HandGeometry:
     mcps, dirs = _finger_frames(p)
     joints = np.zeros((16, 3))
     joints[0] = np.array([0.090, 0.004, 0.004]) * s
-    tips = {}
-    first_rings = []
-    for f_idx, name in enumerate(FINGERS):
-        d = dirs[name]
-        side = _unit(np.array([0.0, 0.0, 1.0]) - d[2] * d)
-        up = np.cross(d, side)
-        lengths = np.asarray(p.phalanges[name]) * p.finger_length * p.finger_factors[f_idx] * s
-        r0 = p.finger_radius * p.radius_factors[f_idx] * s
-        r_tip = r0 * p.finger_taper
-        web = 0.30 * lengths[0]
-        rest = _chain_positions(FINGER_RINGS_PER_BONE, lengths, 0.0)
-        rest = rest[rest > web - 1e-9]
-        rest[-1] -= r_tip                                 # the cap spans the last radius
-        positions = np.concatenate([[web], rest])
-        rings = []
-        for t in positions:
-            frac = t / lengths.sum()
-            r = r0 * (1.0 - (1.0 - p.finger_taper) * frac)
-            rings.append(mb.add(_ring(mcps[f_idx] + t * d, side, up, r, r * p.finger_flatness,
-                                      angles), part=1 + f_idx, slot=f_idx))
-        for a, b in zip(rings[:-1], rings[1:], strict=True):
-            mb.band(a, b)
-        end = mcps[f_idx] + positions[-1] * d
-        for cap in np.deg2rad(CAP_ANGLES_DEG):
-            ring = mb.add(_ring(end + r_tip * np.sin(cap) * d, side, up, r_tip * np.cos(cap),
-                                r_tip * np.cos(cap) * p.finger_flatness, angles),
-                          part=1 + f_idx, slot=f_idx)
-            mb.band(rings[-1], ring)
-            rings.append(ring)
-        apex = mb.add((end + r_tip * d)[None], part=1 + f_idx, slot=f_idx)[0]
-        mb.fan(rings[-1], apex)
-        tips[name] = apex
-        first_rings.append(rings[0])
-        base = 1 + 3 * (0, 1, 3, 2)[f_idx]        # MANO order: index, middle, pinky, ring
-        for j in range(3):
-            joints[base + j] = mcps[f_idx] + lengths[:j].sum() * d
+    tips: dict[str, int] = {}
+    first_rings = [_finger(mb, p, f_idx, mcps[f_idx], dirs[name], angles, joints, tips)
+                   for f_idx, name in enumerate(FINGERS)]
     web_ring = np.concatenate([r[:RING_HALF] for r in first_rings[::-1]]
                               + [r[RING_HALF:] for r in first_rings])
     for a, b in zip(first_rings[:-1], first_rings[1:], strict=True):
@@ -247,6 +250,8 @@ def _palm(mb: _MeshBuilder, p: HandShapeParams, web_ring: np.ndarray) -> list[np
         radial = pts - pts.mean(axis=0)
         radial[:, 0] = 0.0
         pts += 0.10 * np.sin(np.pi * a) * radial
+        # The palm is thicker than the finger bases it blends into.
+        pts[:, 1] += 0.35 * np.sin(np.pi * a) * radial[:, 1]
         palmar = np.clip(-np.sin(phi), 0.0, None)[:, None] * np.array([0.0, -1.0, 0.0])
         pts += 0.004 * s * np.sin(np.pi * a) * palmar
         rings.append(mb.add(pts, part=0, slot=slots))
