@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from s2hand.cli.errors import run_reporting_errors
 from s2hand.evaluation.evaluate import EvaluationInputError, evaluate
 from s2hand.evaluation.io import EVAL_SIZES, official_lines, read_gt, read_pred_json, write_scores
 from s2hand.evaluation.report import write_report
@@ -83,11 +84,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return _run(args)
-    except (EvaluationInputError, OSError) as err:
-        print(f"s2hand-eval: error: {err}", file=sys.stderr)
-        return 2
+    return run_reporting_errors("s2hand-eval", _run, args, (EvaluationInputError, OSError))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from s2hand.cli.errors import run_reporting_errors
 from s2hand.evaluation.evaluate import EvaluationInputError
 from s2hand.evaluation.table import build_rows, load_run, render_csv, render_markdown
 
@@ -63,11 +64,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return _run(args)
-    except (EvaluationInputError, OSError) as err:
-        print(f"s2hand-make-table: error: {err}", file=sys.stderr)
-        return 2
+    return run_reporting_errors("s2hand-make-table", _run, args, (EvaluationInputError, OSError))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -113,6 +114,11 @@ def configure_logging(level: str = "INFO", log_file: Path | None = None) -> None
         root.addHandler(handler)
 
 
+def is_main_process() -> bool:
+    """True unless torchrun says this is a non-zero rank (``RANK`` unset or ``"0"``)."""
+    return os.environ.get("RANK", "0") in ("", "0")
+
+
 def summary(cfg: ExperimentConfig) -> str:
     """One line saying what the config will run."""
     parts = [f"mode={cfg.run_mode}", f"task={cfg.task}"]
@@ -151,14 +157,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     out_dir = cfg.base_out_path
     log_file = out_dir / LOG_FILE_NAME
+    # Under torchrun every rank runs this; only rank 0 owns config.json and train.log.
+    main_process = is_main_process()
     try:
-        configure_logging(args.log_level, log_file)
-        written = save_config(cfg, out_dir)
+        configure_logging(args.log_level, log_file if main_process else None)
+        written = save_config(cfg, out_dir) if main_process else None
     except OSError as err:
         print(f'{args.config_json}: key "base_out_path" cannot be written: {err}', file=sys.stderr)
         return EXIT_CONFIG_ERROR
     log.info("config %s: %s", args.config_json, summary(cfg))
-    log.info("resolved config written to %s", written)
+    if written is not None:
+        log.info("resolved config written to %s", written)
     start = time.perf_counter()
     try:
         # Imported only now: the engine pulls in torch and the model; --check needs neither.
@@ -170,7 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as err:
         # One paragraph for the user; the traceback goes to train.log for the developers.
-        log.error("%s: %s (traceback in %s)", type(err).__name__, err, log_file, exc_info=True)
+        where = log_file if main_process else "the console with --log_level DEBUG"
+        log.error("%s: %s (traceback in %s)", type(err).__name__, err, where, exc_info=True)
         return 1
     log.info("finished in %.1f s; outputs in %s", time.perf_counter() - start, out_dir)
     return 0

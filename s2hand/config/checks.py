@@ -38,6 +38,12 @@ def cross_problems(cfg: ExperimentConfig) -> list[Problem]:
                 "test_refinement", 'needs "heatmaps" in test_requires (it fits to the 2D branch)'
             )
         )
+    if cfg.save_2d:
+        # Accepted for the original's configs, but never silently ignored when switched on.
+        problems.append(
+            Problem("save_2d", "true is not implemented in s2hand yet (2D error curves); "
+                    "set it to false")
+        )
     if cfg.run_mode == "training":
         problems += _training(cfg)
     return problems

@@ -9,7 +9,9 @@ from .schema import ExperimentConfig
 
 _ROOT_KEYS = {"FreiHand": "freihand_base_path", "HO3D": "ho3d_base_path"}
 _LAYOUTS = {"FreiHand": "freihand", "HO3D": "ho3d"}
-_FILE_KEYS = ("pretrain_model", "pretrain_rgb2hm", "pretrain_texture_model", "hand_model")
+_FILE_KEYS = (
+    "pretrain_model", "pretrain_rgb2hm", "pretrain_texture_model", "hand_model", "encoder_weights"
+)
 
 
 def path_problems(cfg: ExperimentConfig) -> list[Problem]:

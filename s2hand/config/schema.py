@@ -70,6 +70,40 @@ PosInt = Annotated[int, Field(ge=1)]
 _STRICT = ConfigDict(extra="forbid", strict=True, validate_default=True)
 
 
+class SyntheticSceneConfig(BaseModel):
+    """Overrides of the generator's scene ranges (``s2hand.data.synthetic.SceneParams``).
+
+    Every key left null keeps the generator's default for the layout, so ``{}`` is the
+    default scene. Angles are in degrees.
+    """
+
+    model_config = _STRICT
+
+    pose_comps: int | None = Field(
+        None, ge=1, le=45, description="Hand-pose PCA components drawn (default 12)."
+    )
+    pose_std: float | None = Field(
+        None, ge=0.0, description="Std of each drawn PCA coefficient (default 0.9)."
+    )
+    shape_std: float | None = Field(None, ge=0.0, description="Std of the betas (default 1).")
+    in_plane_deg: float | None = Field(
+        None, ge=0.0, le=180.0, description="In-plane rotation drawn from U(-r, r) (default 90)."
+    )
+    tilt_deg: float | None = Field(
+        None, ge=0.0, le=180.0, description="Tilt about the image x axis, U(-t, t) (default 35)."
+    )
+    yaw_deg: float | None = Field(
+        None, ge=0.0, le=180.0, description="Yaw about the image y axis, U(-y, y) (default 50)."
+    )
+    back_prob: float | None = Field(
+        None, ge=0.0, le=1.0, description="Probability of a back-of-hand view (default 0.5)."
+    )
+
+    def overrides(self) -> dict[str, int | float]:
+        """The keys that are set, as ``SceneParams`` keyword arguments."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class SyntheticDataConfig(BaseModel):
     """Generated stand-in dataset, written to the dataset root on first use."""
 
@@ -80,6 +114,10 @@ class SyntheticDataConfig(BaseModel):
     seed: int = Field(0, description="Seed of the generator (same seed, same files).")
     layout: Literal["freihand", "ho3d"] = Field(
         "freihand", description="Folder layout written: FreiHAND_pub_v2-like or HO3D-like."
+    )
+    scene: SyntheticSceneConfig = Field(
+        default_factory=SyntheticSceneConfig,
+        description="Scene ranges of the generator; unset keys keep its defaults.",
     )
 
 
@@ -179,6 +217,9 @@ class ExperimentConfig(BaseModel):
     renderer: Literal["torch", "nr"] = Field(
         "torch", description='"torch" (built-in) or "nr" (optional neural_renderer backend).'
     )
+    encoder_weights: PathValue | None = Field(
+        None, description="Local EfficientNet-b3 ImageNet weights for the encoder; null = random."
+    )
     pretrain_model: PathValue | None = Field(None, description="Checkpoint to initialise from.")
     pretrain_rgb2hm: PathValue | None = Field(None, description="Checkpoint with an rgb2hm part.")
     pretrain_texture_model: PathValue | None = Field(
@@ -197,9 +238,11 @@ class ExperimentConfig(BaseModel):
     init_lr: float = Field(1e-3, ge=0.0, description="Learning rate (> 0 in training).")
     lr_steps: list[PosInt] = Field([50], description="MultiStepLR milestones (epochs, increasing).")
     lr_gamma: float = Field(0.5, gt=0.0, le=1.0, description="MultiStepLR factor.")
-    optimizer: Literal["Adam", "AdamW"] = Field("Adam", description="Optimiser.")
+    optimizer: Literal["Adam", "AdamW", "SGD"] = Field(
+        "Adam", description="Optimiser (SGD: momentum 0.9)."
+    )
     weight_decay: float | None = Field(
-        None, ge=0.0, description="Weight decay; null = 0 for Adam, 0.01 for AdamW."
+        None, ge=0.0, description="Weight decay; null = 0 for Adam/SGD, 0.01 for AdamW."
     )
     train_batch: PosInt = Field(8, description="Training batch size.")
     val_batch: PosInt = Field(8, description="Validation batch size.")
@@ -297,7 +340,7 @@ class ExperimentConfig(BaseModel):
 
     @property
     def effective_weight_decay(self) -> float:
-        """``weight_decay``, or the optimiser's default when unset (0 Adam, 0.01 AdamW)."""
+        """``weight_decay``, or the optimiser's default when unset (0 Adam/SGD, 0.01 AdamW)."""
         if self.weight_decay is not None:
             return self.weight_decay
         return 0.01 if self.optimizer == "AdamW" else 0.0

@@ -3,9 +3,10 @@ synthetic dataset generator. See docs/datasets.md."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,8 @@ __all__ = [
     "AugmentParams", "CombinedLoader", "CorruptImageError", "DataError", "Detections",
     "DetectionsError", "FreiHandDataset", "HO3DDataset", "Loaders", "MissingFileError",
     "UnsafePickleError", "build_dataset", "build_loaders", "ensure_synthetic",
-    "generate_synthetic", "normalize_batch", "read_detections", "write_detections",
+    "generate_synthetic", "normalize_batch", "read_detections", "synthetic_scene_kwargs",
+    "write_detections",
 ]
 
 
@@ -75,8 +77,10 @@ def build_loaders(config: Any) -> Loaders:
     synth = getattr(config, "synthetic_data", None)
     if synth is not None:
         name = "FreiHand" if synth.layout == "freihand" else "HO3D"
-        ensure_synthetic(synth.layout, config.dataset_root(name), synth.num_train,
-                         synth.num_eval, synth.seed, hand_model=config.hand_model)
+        root = config.dataset_root(name)
+        ensure_synthetic(synth.layout, root, synth.num_train, synth.num_eval, synth.seed,
+                         hand_model=config.hand_model,
+                         **({} if root is None else synthetic_scene_kwargs(synth, root)))
     common = dict(ho3d_version=config.ho3d_version, augment_params=_augment_params(config),
                   on_bad_image="fail" if config.fail_on_bad_image else "skip", seed=config.seed)
     train = None
@@ -98,6 +102,33 @@ def build_loaders(config: Any) -> Loaders:
         val[name] = CombinedLoader({name: make_loader(ds, config.val_batch, False,
                                                       config.num_workers, config.seed)})
     return Loaders(train, val)
+
+
+def synthetic_scene_kwargs(synth: Any, root: str | Path) -> dict:
+    """``{"scene": SceneParams}``: the layout's default scene with the ``synthetic_data.scene``
+    overrides of the config ``synth`` applied.
+
+    ``ensure_synthetic`` compares only sizes, seed and layout with a dataset already on disk, so
+    a dataset generated with other scene ranges is refused here rather than silently reused.
+    """
+    # Imported here: the generator pulls in the hand model and the renderer.
+    from s2hand.data.synthetic import SceneParams
+    from s2hand.data.synthetic.generate import MARKER
+    from s2hand.data.synthetic.ho3d_layout import HO3D_SCENE
+
+    default = HO3D_SCENE if synth.layout == "ho3d" else SceneParams()
+    scene = replace(default, **synth.scene.overrides())
+    marker = Path(root) / MARKER
+    if marker.is_file():
+        have = json.loads(marker.read_text()).get("scene", {})
+        want = json.loads(json.dumps(asdict(scene)))
+        diff = [f"{k}: {have.get(k)} on disk, {v} wanted" for k, v in want.items()
+                if have.get(k) != v]
+        if diff:
+            raise DataError(f"{marker}: the synthetic dataset there was generated with other "
+                            f"synthetic_data.scene settings ({', '.join(diff)}). Delete the "
+                            "folder to regenerate it or point the config at another folder.")
+    return {"scene": scene}
 
 
 def generate_synthetic(*args: Any, **kwargs: Any) -> dict:

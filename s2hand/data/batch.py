@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import torch
 
+from s2hand.render.projection import project_points
+
 FREIHAND, HO3D = "FreiHand", "HO3D"
 # FreiHAND texture_con: confidences below this switch the appearance losses off for the image.
 TEXTURE_MIN_CONF = 0.1
-
-
-def project_points(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
-    """``X (B,N,3)``, ``K (B,3,3)`` → pixels ``(B,N,2)``."""
-    uvw = X @ K.transpose(1, 2)
-    return uvw[..., :2] / uvw[..., 2:3]
 
 
 def freihand_texture_con(con: torch.Tensor, versions: torch.Tensor | None) -> torch.Tensor:

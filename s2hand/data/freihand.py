@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from torch.utils.data import Dataset
 
 from s2hand.data import augment as aug
 from s2hand.data.detections import Detections, read_detections
@@ -27,6 +26,7 @@ from s2hand.data.io import load_array_list, load_json, read_image, read_mask
 from s2hand.data.sample import (
     BadImagePolicy,
     SkipCounter,
+    SkippingDataset,
     f32,
     image_tensor,
     sample_rng,
@@ -51,7 +51,7 @@ def project(X: np.ndarray, K: np.ndarray) -> np.ndarray:
     return uvw[:, :2] / uvw[:, 2:3]
 
 
-class FreiHandDataset(Dataset):
+class FreiHandDataset(SkippingDataset):
     """One FreiHAND split. See the module docstring for the layout and returned keys.
 
     Args:
@@ -164,16 +164,6 @@ class FreiHandDataset(Dataset):
         v_pos, idx = divmod(i, self.num_unique)
         version = VERSIONS.index(self.versions[v_pos])
         return idx + self.num_unique * version, idx, version
-
-    @property
-    def skipped_files(self) -> list[str]:
-        """Files skipped as unreadable in this process (``on_bad_image="skip"``)."""
-        return list(self._skip.skipped)
-
-    def __getitem__(self, i: int) -> dict:
-        if not 0 <= i < len(self):
-            raise IndexError(f"sample {i} out of range for {len(self)} samples")
-        return self._skip.load(i, len(self), self._get)
 
     def _get(self, i: int) -> dict:
         file_id, idx, version = self._ids(i)

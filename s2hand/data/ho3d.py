@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from torch.utils.data import Dataset
 
 from s2hand.data import augment as aug
 from s2hand.data.crop import CropParams, bbox_corners, crop_affine
@@ -32,6 +31,7 @@ from s2hand.data.pickle_safe import load_pickle
 from s2hand.data.sample import (
     BadImagePolicy,
     SkipCounter,
+    SkippingDataset,
     f32,
     image_tensor,
     sample_rng,
@@ -89,7 +89,7 @@ def _meta_array(meta: dict, key: str, shape: tuple[int, ...], path: Path) -> np.
     return arr
 
 
-class HO3DDataset(Dataset):
+class HO3DDataset(SkippingDataset):
     """One HO3D split; see the module docstring.
 
     Args:
@@ -171,16 +171,6 @@ class HO3DDataset(Dataset):
 
     def __len__(self) -> int:
         return len(self.frames)
-
-    @property
-    def skipped_files(self) -> list[str]:
-        """Files skipped as unreadable in this process (``on_bad_image="skip"``)."""
-        return list(self._skip.skipped)
-
-    def __getitem__(self, i: int) -> dict:
-        if not 0 <= i < len(self):
-            raise IndexError(f"sample {i} out of range for {len(self)} samples")
-        return self._skip.load(i, len(self), self._get)
 
     def _frame_path(self, seq: str, fid: str) -> Path:
         exts = (".jpg", ".png") if self.version == "v3" else (".png", ".jpg")

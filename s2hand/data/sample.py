@@ -9,6 +9,7 @@ from typing import Literal
 
 import numpy as np
 import torch
+from torch.utils.data import Dataset
 
 from s2hand.data.errors import CorruptImageError
 
@@ -69,3 +70,24 @@ class SkipCounter:
             return sample
         raise CorruptImageError(f"{MAX_SKIP} consecutive unreadable samples from index {idx}; "
                                 f"last files: {', '.join(self.skipped[-3:])}")
+
+
+class SkippingDataset(Dataset):
+    """Base of the dataset classes: index checking and the bad-image policy around ``_get``.
+
+    Subclasses set ``self._skip = SkipCounter(policy)`` and define ``__len__`` and
+    ``_get(i) -> dict`` (one sample, raising :class:`CorruptImageError` for unreadable files).
+    """
+
+    _skip: SkipCounter
+    _get: Callable[[int], dict]
+
+    @property
+    def skipped_files(self) -> list[str]:
+        """Files skipped as unreadable in this process (``on_bad_image="skip"``)."""
+        return list(self._skip.skipped)
+
+    def __getitem__(self, i: int) -> dict:
+        if not 0 <= i < len(self):
+            raise IndexError(f"sample {i} out of range for {len(self)} samples")
+        return self._skip.load(i, len(self), self._get)

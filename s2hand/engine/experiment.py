@@ -31,7 +31,13 @@ from .trainer import Trainer, TrainerConfig
 
 log = logging.getLogger(__name__)
 
-PA_MPJPE_KEY = "xyz_al_mean3d"  # Procrustes-aligned mean joint error, cm (official key)
+# Procrustes-aligned mean joint error, cm: the official key of FreiHAND, then of HO3D.
+PA_MPJPE_KEYS = ("xyz_al_mean3d", "xyz_procrustes_al_mean3d")
+
+
+def pa_mpjpe_key(scores: dict) -> str | None:
+    """The PA-MPJPE key present in ``scores`` (FreiHAND or HO3D naming), if any."""
+    return next((k for k in PA_MPJPE_KEYS if k in scores), None)
 
 
 def seed_everything(seed: int) -> None:
@@ -74,7 +80,7 @@ def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
     seed_everything(config.seed)
     model = build_model(sorted(config.all_requires), hand_model=config.hand_model,
                         use_mean_shape=config.use_mean_shape, image_size=config.image_size,
-                        renderer=config.renderer)
+                        renderer=config.renderer, encoder_weights=config.encoder_weights)
     epoch_offset = load_pretrained(model, config)
     frozen = apply_freezing(model, config)
     if frozen:
@@ -160,7 +166,9 @@ def _initial_scores(config: Any, task: HandTask, model: torch.nn.Module, loaders
     result = task.run_test(model, loaders, device, epoch, tag="initial")
     scores = _main_scores(result)
     if scores:
-        log.info("initial %s (PA-MPJPE): %.3f cm", PA_MPJPE_KEY, scores.get(PA_MPJPE_KEY, 0.0))
+        key = pa_mpjpe_key(scores)
+        if key is not None:
+            log.info("initial %s (PA-MPJPE): %.3f cm", key, scores[key])
         # Written now so that a resumed run reports the same "initial" scores.
         (out_dir / "scores.json").write_text(json.dumps({"initial": scores}, indent=2) + "\n")
     return scores
@@ -202,10 +210,11 @@ def _print_summary(summary: dict, initial: dict | None) -> None:
             if isinstance(value, float):
                 before = f"  (initial {initial[key]:.4f})" if initial and key in initial else ""
                 lines.append(f"{key}: {value:.4f}{before}")
-        if initial and PA_MPJPE_KEY in initial and initial[PA_MPJPE_KEY] > 0:
-            change = 100.0 * (1.0 - scores[PA_MPJPE_KEY] / initial[PA_MPJPE_KEY])
-            lines.append(f"PA-MPJPE: {10 * initial[PA_MPJPE_KEY]:.2f} mm initially -> "
-                         f"{10 * scores[PA_MPJPE_KEY]:.2f} mm now (reduction {change:.1f}%)")
+        key = pa_mpjpe_key(scores)
+        if initial and key is not None and initial.get(key, 0.0) > 0:
+            change = 100.0 * (1.0 - scores[key] / initial[key])
+            lines.append(f"PA-MPJPE: {10 * initial[key]:.2f} mm initially -> "
+                         f"{10 * scores[key]:.2f} mm now (reduction {change:.1f}%)")
     log.info("run summary:\n  %s", "\n  ".join(lines))
 
 

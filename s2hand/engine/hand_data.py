@@ -18,13 +18,20 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 from torch.utils.data._utils.collate import default_collate
 
-from s2hand.data import AugmentParams, build_dataset, ensure_synthetic, normalize_batch
+from s2hand.data import (
+    AugmentParams,
+    build_dataset,
+    ensure_synthetic,
+    normalize_batch,
+    synthetic_scene_kwargs,
+)
 
 log = logging.getLogger(__name__)
 
-# Evaluation ground truth of the FreiHAND layout (evaluation.md §1): when both files are in the
-# dataset root, the evaluation split is also queried for joints/verts to compute metrics.
-FREIHAND_EVAL_GT = ("evaluation_xyz.json", "evaluation_verts.json")
+# Evaluation ground truth (evaluation.md §1): FreiHAND and HO3D both release it as these two files
+# in the dataset root; when both are there, the evaluation split is also queried for joints/verts
+# to compute metrics.
+EVAL_GT_FILES = ("evaluation_xyz.json", "evaluation_verts.json")
 
 
 class TaggedConcat(Dataset):
@@ -88,7 +95,7 @@ def prepare_synthetic(config: Any) -> None:
                          f"{'freihand' if name == 'FreiHand' else 'ho3d'}_base_path to say where "
                          "the generated dataset goes")
     created = ensure_synthetic(synth.layout, root, synth.num_train, synth.num_eval, synth.seed,
-                               hand_model=config.hand_model)
+                               hand_model=config.hand_model, **synthetic_scene_kwargs(synth, root))
     if created:
         log.info("generated synthetic %s dataset in %s (%d train, %d eval)", synth.layout, root,
                  synth.num_train, synth.num_eval)
@@ -119,9 +126,9 @@ def build_train_dataset(config: Any) -> TaggedConcat:
 def has_eval_gt(config: Any, name: str) -> bool:
     """Whether the evaluation split of ``name`` ships 3D ground truth (metrics possible)."""
     root = config.dataset_root(name)
-    if name == "FreiHand" and root is not None:
-        return all((Path(root) / f).is_file() for f in FREIHAND_EVAL_GT)
-    return False
+    if root is None:
+        return False
+    return all((Path(root) / f).is_file() for f in EVAL_GT_FILES)
 
 
 def build_eval_loaders(config: Any) -> dict[str, tuple[DataLoader, bool]]:

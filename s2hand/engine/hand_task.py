@@ -17,7 +17,7 @@ from s2hand.losses.registry import LossInputError
 
 from .metrics_log import MetricsLogger
 from .trainer import StepOutput, move_to_device
-from .visualize import export_obj, save_panel
+from .visualize import export_obj, save_panel, save_per_image
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ class HandTask:
         path = self.out_dir / "pic" / "train" / f"{label:04d}_{trainer.iteration:07d}.png"
         image = save_panel(path, batch, output.extras, title=f"train epoch {label} "
                            f"iteration {trainer.iteration}")
+        if self.config.img_wise_save:
+            save_per_image(path.parent / "per_images", path.stem, batch, output.extras)
         if self.logger is not None:
             self.logger.log_image("training", image, trainer.iteration)
 
@@ -121,8 +123,11 @@ class HandTask:
             freq = cfg.demo_freq_evaluation
             if freq > 0 and it % freq == 0:
                 folder = self.out_dir / "pic" / tag / sub
-                save_panel(folder / f"{epoch:04d}_{it:07d}.png", batch, output,
+                stem = f"{epoch:04d}_{it:07d}"
+                save_panel(folder / f"{stem}.png", batch, output,
                            title=f"{tag} {name} epoch {epoch} batch {it}")
+                if cfg.img_wise_save:
+                    save_per_image(folder / "per_images", stem, batch, output)
             if cfg.export_obj and output.vertices is not None:
                 for k in range(output.vertices.shape[0]):
                     idx = int(batch["idxs"][k])
@@ -136,13 +141,14 @@ class HandTask:
             pred_xyz, pred_verts = torch.cat(xyz), torch.cat(verts)
             pred_file = write_predictions(folder / "pred.json", pred_xyz, pred_verts, name)
             if has_gt:
-                scores = _scores(pred_xyz, pred_verts, torch.cat(gt_xyz), torch.cat(gt_verts))
+                scores = _scores(pred_xyz, pred_verts, torch.cat(gt_xyz), torch.cat(gt_verts),
+                                 name)
         if op_xyz:
             op_xyz_t, op_verts_t = torch.cat(op_xyz), torch.cat(op_verts)
             write_predictions(folder / "pred_op.json", op_xyz_t, op_verts_t, name)
             if has_gt and scores is not None:
                 scores["refined"] = _scores(op_xyz_t, op_verts_t, torch.cat(gt_xyz),
-                                            torch.cat(gt_verts))
+                                            torch.cat(gt_verts), name)
         return {"losses": losses, "scores": scores, "pred_file": str(pred_file)}
 
     def refines(self, output: Any) -> bool:
@@ -174,12 +180,19 @@ class HandTask:
         return values
 
 
-def _scores(pred_xyz: torch.Tensor, pred_verts: torch.Tensor, gt_xyz: torch.Tensor,
-            gt_verts: torch.Tensor) -> dict[str, float]:
-    from s2hand.evaluation import evaluate_predictions
+def _eval_convention(dataset: str) -> str:
+    """``s2hand.evaluation`` dataset name ("freihand"/"ho3d") of a config dataset name."""
+    return "freihand" if dataset == "FreiHand" else "ho3d"
 
-    scores = evaluate_predictions(pred_xyz.numpy(), pred_verts.numpy(), gt_xyz.numpy(),
-                                  gt_verts.numpy())
+
+def _scores(pred_xyz: torch.Tensor, pred_verts: torch.Tensor, gt_xyz: torch.Tensor,
+            gt_verts: torch.Tensor, dataset: str) -> dict[str, float]:
+    """Official scores of ``dataset`` from FreiHAND-order OpenCV arrays (HO3D aligns in its own
+    joint order, as its Codalab evaluation does)."""
+    from s2hand.evaluation import evaluate_internal
+
+    scores = evaluate_internal(pred_xyz.numpy(), pred_verts.numpy(), gt_xyz.numpy(),
+                               gt_verts.numpy(), dataset=_eval_convention(dataset))
     return {k: float(v) for k, v in dict(scores).items()}
 
 
@@ -188,5 +201,4 @@ def write_predictions(path: Path, xyz: torch.Tensor, verts: torch.Tensor, datase
     frame for joints and vertices, fixing Q4), from FreiHAND-order OpenCV predictions."""
     from s2hand.evaluation.io import write_pred_json
 
-    return write_pred_json(path, xyz.numpy(), verts.numpy(),
-                           dataset="freihand" if dataset == "FreiHand" else "ho3d")
+    return write_pred_json(path, xyz.numpy(), verts.numpy(), dataset=_eval_convention(dataset))

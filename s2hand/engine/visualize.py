@@ -124,6 +124,60 @@ def save_panel(path: str | Path, batch: Mapping[str, Any], output: Any, index: i
     return rgb
 
 
+def save_per_image(folder: str | Path, stem: str, batch: Mapping[str, Any], output: Any,
+                   index: int = 0) -> list[Path]:
+    """``img_wise_save``: single-image PNGs of sample ``index`` at input resolution.
+
+    Writes ``<folder>/<stem>_{raw_img, detect_kp, proj_kp, raw_fg, re_img, re_sil}.png`` (the
+    original's names, §5.5), each only when its data exists; returns the paths written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def item(x: Any) -> np.ndarray | None:
+        arr = _np(x)
+        return None if arr is None else arr[index]
+
+    def rgb(x: Any) -> np.ndarray | None:
+        arr = item(x)
+        return None if arr is None else np.clip(arr.transpose(1, 2, 0), 0, 1)
+
+    written: list[Path] = []
+
+    def plain(name: str, img: np.ndarray | None, cmap: str | None = None) -> None:
+        if img is not None:
+            path = folder / f"{stem}_{name}.png"
+            plt.imsave(path, img, cmap=cmap)
+            written.append(path)
+
+    def overlay(name: str, img: np.ndarray, pts: np.ndarray | None,
+                conf: np.ndarray | None = None) -> None:
+        if pts is None:
+            return
+        h, w = img.shape[:2]
+        fig = plt.figure(figsize=(w / 100, h / 100), dpi=100)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.axis("off")
+        ax.imshow(img)
+        _draw_skeleton_2d(ax, pts, conf=conf)
+        path = folder / f"{stem}_{name}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+
+    image = rgb(batch.get("images"))
+    if image is not None:
+        plain("raw_img", image)
+        con = item(batch.get("open_2dj_con"))
+        overlay("detect_kp", image, item(batch.get("open_2dj")),
+                None if con is None else con.reshape(-1))
+        overlay("proj_kp", image, item(getattr(output, "j2d", None)))
+    plain("raw_fg", rgb(getattr(output, "mask_rgbs", None)))
+    plain("re_img", rgb(getattr(output, "re_img", None)))
+    plain("re_sil", item(getattr(output, "re_sil", None)), cmap="gray")
+    return written
+
+
 def export_obj(path: str | Path, vertices: torch.Tensor, faces: torch.Tensor) -> Path:
     """Write one mesh ``vertices (V,3)``, ``faces (F,3)`` as Wavefront .obj (via trimesh)."""
     import trimesh

@@ -5,10 +5,12 @@ from __future__ import annotations
 from torch import Tensor
 
 from s2hand.losses._checks import check_same_batch, check_shape
+from s2hand.render.projection import project_points as _pinhole
 
 
 def project_points(xyz: Tensor, K: Tensor) -> Tensor:
-    """Perspective projection ``(u, v) = (K·X)[:2] / (K·X)[2]`` (the original's ``proj_func``).
+    """:func:`s2hand.render.project_points` with the losses' input checks
+    (:class:`LossInputError` on bad shapes).
 
     Args:
         xyz: (B,N,3) camera-frame points (OpenCV frame, metres).
@@ -21,5 +23,4 @@ def project_points(xyz: Tensor, K: Tensor) -> Tensor:
     check_shape("xyz", xyz, ("B", "N", 3))
     check_shape("K", K, ("B", 3, 3))
     check_same_batch(xyz=xyz, K=K)
-    uvw = xyz @ K.transpose(1, 2)
-    return uvw[..., :2] / uvw[..., 2:3]
+    return _pinhole(xyz, K)

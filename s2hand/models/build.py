@@ -11,7 +11,7 @@ from pathlib import Path
 from torch import nn
 
 from s2hand.hand import HandModel, ManoLayer
-from s2hand.render import Renderer
+from s2hand.render import RenderInputError, make_renderer
 
 from .encoder import Encoder
 from .hand_decoder import NUM_POSE_PCA, HandDecoder
@@ -19,7 +19,7 @@ from .hourglass import RGB2HM
 from .network import REQUIRE_NAMES, S2HandNet
 from .texture_light import TextureLightHead
 
-RENDERERS = ("torch", None)
+RENDERERS = ("torch", "nr", None)
 # The texture head's fully connected layer expects the 56x56 stride-4 feature of a 224 input.
 TEXTURE_IMAGE_SIZE = 224
 WHITE = (1.0, 1.0, 1.0)
@@ -42,7 +42,8 @@ def build_model(requires: Iterable[str], hand_model: str | Path | HandModel | No
         use_mean_shape: fix betas to 0 as the released code (§6 Q1); ``False`` for the paper's
             shape estimation.
         image_size: input side in pixels; the 3D branch needs 224 (texture head, §2.8).
-        renderer: ``"torch"`` (:class:`s2hand.render.Renderer`) or ``None`` (no rendering; the
+        renderer: ``"torch"`` (:class:`s2hand.render.Renderer`), ``"nr"`` (the optional
+            neural_renderer backend; needs the package and CUDA) or ``None`` (no rendering; the
             render outputs stay ``None``).
         encoder_weights: optional local EfficientNet-b3 ImageNet weight file (§6 Q21: the
             original trains from random initialisation, the default).
@@ -65,8 +66,7 @@ def build_model(requires: Iterable[str], hand_model: str | Path | HandModel | No
                                "'joints' or 'verts' to requires")
     if renderer not in RENDERERS:
         raise ModelConfigError(f"build_model: renderer must be one of {RENDERERS}; got "
-                               f"{renderer!r} (the neural_renderer backend is not available "
-                               "in this build)")
+                               f"{renderer!r}")
     if build_3d and image_size != TEXTURE_IMAGE_SIZE:
         raise ModelConfigError(f"build_model: the 3D branch needs image_size "
                                f"{TEXTURE_IMAGE_SIZE} (its texture head is sized for the 56x56 "
@@ -75,20 +75,27 @@ def build_model(requires: Iterable[str], hand_model: str | Path | HandModel | No
     rgb2hm = RGB2HM() if "heatmaps" in requires else None
     encoder = hand_decoder = texture_light = render_module = None
     if build_3d:
+        # First, so that an unavailable backend fails before the costlier sub-networks are built.
+        if renderer is not None:
+            render_module = _make_renderer(renderer, image_size,
+                                           learned_lights="lights" in requires)
         mano = ManoLayer(hand_model, use_pca=True, num_pca_comps=NUM_POSE_PCA,
                          flat_hand_mean=False, joint_order="freihand", side=side)
         encoder = Encoder(pretrained_path=encoder_weights)
         hand_decoder = HandDecoder(mano, use_mean_shape=use_mean_shape)
         texture_light = TextureLightHead(mano.num_faces)
-        if renderer == "torch":
-            render_module = _make_renderer(image_size, learned_lights="lights" in requires)
     return S2HandNet(encoder=encoder, hand_decoder=hand_decoder, rgb2hm=rgb2hm,
                      texture_light_from_low=texture_light, renderer=render_module,
                      image_size=image_size)
 
 
-def _make_renderer(image_size: int, learned_lights: bool) -> nn.Module:
+def _make_renderer(backend: str, image_size: int, learned_lights: bool) -> nn.Module:
     # The original renders on white when it learns lights and on NR's black otherwise (§2.9).
     background = WHITE if learned_lights else BLACK
-    return Renderer(image_size=image_size, background_color=background, anti_aliasing=True,
-                    fill_back=True, near=0.1, far=100.0, orig_size=image_size)
+    try:
+        return make_renderer(backend, image_size=image_size, background_color=background,
+                             anti_aliasing=True, fill_back=True, near=0.1, far=100.0,
+                             orig_size=image_size)
+    except RenderInputError as err:
+        raise ModelConfigError(f'build_model: renderer "{backend}" cannot be used here: {err} '
+                               '(config key "renderer")') from err

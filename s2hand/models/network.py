@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from s2hand.render.projection import project_points
+
 from .encoder import Encoder
 from .hand_decoder import HandDecoder
 from .hourglass import RGB2HM
@@ -29,15 +31,6 @@ MAX_RENDER_DEPTH = 1.0
 
 class ModelInputError(ValueError):
     """Bad input to the network or a request for a branch that was not built."""
-
-
-def project_points(points: Tensor, Ks: Tensor) -> Tensor:
-    """Perspective projection (the original ``proj_func``): ``(B,N,3)``, ``(B,3,3)`` -> ``(B,N,2)``.
-
-    ``uvw = K @ X``, ``(u, v) = uvw[:2] / uvw[2]``; pixels of the image K belongs to.
-    """
-    uvw = points @ Ks.transpose(1, 2)
-    return uvw[..., :2] / uvw[..., 2:3]
 
 
 def heatmap_frame_size(image_size: int) -> int:

@@ -17,7 +17,7 @@ from .compositing import (
 from .errors import RenderInputError
 from .nr_backend import BACKENDS, NeuralRendererBackend, make_renderer
 from .planes import evaluate_planes, face_planes
-from .projection import ndc_to_pixel, pixel_centres_ndc, project_to_ndc
+from .projection import ndc_to_pixel, pixel_centres_ndc, project_points, project_to_ndc
 from .rasterize import Fragments, face_orientation, faces_to_pixels, rasterize
 from .renderer import OUTPUT_NAMES, Renderer, RenderOutput
 from .shading import NR_DEFAULT_LIGHTS, Lights, face_light, face_normals, shade_fragments
@@ -48,6 +48,7 @@ __all__ = [
     "ndc_to_pixel",
     "pixel_centres_ndc",
     "output_pixel_ids",
+    "project_points",
     "project_to_ndc",
     "rasterize",
     "shade_fragments",

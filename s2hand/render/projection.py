@@ -1,4 +1,5 @@
-"""Camera stage: neural_renderer's 'projection' mode (spec renderer.md §3.1).
+"""Camera stage: neural_renderer's 'projection' mode (spec renderer.md §3.1), and the plain
+pinhole projection to pixels used by the network, the datasets and the losses.
 
 Camera-frame points are projected with an OpenCV intrinsic matrix, the image row axis is flipped
 (``v <- orig_size - v``) and pixels are mapped to NDC in [-1, 1] with y pointing *up*; the third
@@ -14,6 +15,21 @@ from torch import Tensor
 from .errors import RenderInputError
 
 PROJECTION_EPS = 1e-9
+
+
+def project_points(xyz: Tensor, K: Tensor) -> Tensor:
+    """Perspective projection ``(u, v) = (K·X)[:2] / (K·X)[2]`` (the original's ``proj_func``).
+
+    Args:
+        xyz: (B,N,3) camera-frame points (OpenCV frame, metres).
+        K: (B,3,3) intrinsics in pixels of the image the points project into.
+
+    Returns:
+        (B,N,2) pixel coordinates. Points with z = 0 give inf/NaN, as in the original (unlike
+        :func:`project_to_ndc`, no epsilon is added).
+    """
+    uvw = xyz @ K.transpose(1, 2)
+    return uvw[..., :2] / uvw[..., 2:3]
 
 
 def project_to_ndc(

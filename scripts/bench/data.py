@@ -10,6 +10,7 @@ is the better estimate of an idle worker.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,18 +22,8 @@ import torch
 from s2hand.data import FreiHandDataset, HO3DDataset
 from s2hand.data.synthetic import generate_synthetic
 
-try:
-    from bench.common import machine_description, print_table
-except ImportError:  # loaded by scripts/benchmark.py via a file spec
-    import importlib.util
-    import sys
-
-    _spec = importlib.util.spec_from_file_location(
-        "bench_common", Path(__file__).resolve().parent / "common.py")
-    _common = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(_common)
-    sys.modules.setdefault("bench_common", _common)
-    machine_description, print_table = _common.machine_description, _common.print_table
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine_description, print_table  # noqa: E402
 
 FREI_QUERIES = ("trans_images", "trans_Ks", "trans_open_2dj", "joints")
 HO3D_QUERIES = ("trans_images", "trans_Ks", "trans_open_2dj", "joints")

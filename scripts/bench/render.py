@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -20,19 +21,8 @@ import torch
 
 from s2hand.render import Renderer
 
-try:
-    from bench.common import devices, machine_description, print_table, time_call
-except ImportError:  # loaded by scripts/benchmark.py via a file spec
-    import importlib.util
-    import sys
-
-    _spec = importlib.util.spec_from_file_location(
-        "bench_common", Path(__file__).resolve().parent / "common.py")
-    _common = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(_common)
-    sys.modules.setdefault("bench_common", _common)
-    devices, machine_description = _common.devices, _common.machine_description
-    print_table, time_call = _common.print_table, _common.time_call
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import devices, machine_description, print_table, time_call  # noqa: E402
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -168,3 +168,16 @@ def test_readme_commands_use_existing_valid_configs(tmp_path, monkeypatch):
     for name in names:
         assert (REPO / name).is_file(), f"README.md names a missing config {name}"
         load_config(REPO / name, check_paths=name.startswith("configs/demo/"))
+
+
+def test_only_rank_zero_writes_config_and_log(workdir, fake_engine, monkeypatch):
+    path = write_config(workdir)
+    monkeypatch.setenv("RANK", "1")
+    assert train.main(["--config_json", str(path)]) == 0
+    assert len(fake_engine) == 1
+    assert not (workdir / "out/run/config.json").exists()
+    assert not (workdir / "out/run/train.log").exists()
+    monkeypatch.setenv("RANK", "0")
+    assert train.main(["--config_json", str(path)]) == 0
+    assert (workdir / "out/run/config.json").is_file()
+    assert (workdir / "out/run/train.log").is_file()

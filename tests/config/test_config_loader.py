@@ -181,11 +181,13 @@ def test_path_checks(in_tmp):
             "val_queries": ["trans_images", "trans_Ks"],
             "pretrain_model": "ck/model.t7",
             "hand_model": "data/MANO_RIGHT.pkl",
+            "encoder_weights": "data/efficientnet-b3.pth",
             "resume": "ck",
         },
     )
     (in_tmp / "ck").mkdir()
     joined = "\n".join(problems(path))
+    assert 'key "encoder_weights" points to a missing file' in joined
     assert 'key "ho3d_base_path" points to a missing folder' in joined
     assert 'key "pretrain_model" points to a missing file' in joined
     assert 'key "hand_model" points to a missing file' in joined

@@ -141,6 +141,21 @@ def test_weight_decay_defaults_follow_optimizer():
     assert ExperimentConfig().effective_weight_decay == 0.0
     assert ExperimentConfig(optimizer="AdamW").effective_weight_decay == 0.01
     assert ExperimentConfig(optimizer="AdamW", weight_decay=0.0).effective_weight_decay == 0.0
+    assert ExperimentConfig(optimizer="SGD").effective_weight_decay == 0.0
+
+
+def test_optimizer_choices_match_the_engine():
+    from typing import get_args
+
+    from s2hand.engine.optim import OPTIMIZERS
+
+    assert set(get_args(ExperimentConfig.model_fields["optimizer"].annotation)) == set(OPTIMIZERS)
+
+
+def test_save_2d_true_is_rejected_not_ignored():
+    assert ExperimentConfig(save_2d=False).save_2d is False
+    with pytest.raises(ValidationError, match="save_2d: true is not implemented in s2hand yet"):
+        ExperimentConfig(save_2d=True)
 
 
 def test_relative_paths_resolve_against_cwd(tmp_path, monkeypatch):

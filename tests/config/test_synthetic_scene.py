@@ -1,0 +1,59 @@
+"""``synthetic_data.scene``: parsed strictly, mapped onto the generator's SceneParams, and a
+dataset generated with other scene ranges is refused instead of silently reused."""
+
+import json
+
+import pytest
+
+from s2hand.config import ConfigError, config_from_dict
+from s2hand.config.schema import SyntheticDataConfig
+from s2hand.data import DataError, synthetic_scene_kwargs
+from s2hand.data.synthetic import SceneParams
+from s2hand.data.synthetic.ho3d_layout import HO3D_SCENE
+
+BASE = {"freihand_base_path": "/nowhere"}
+
+
+def synth(**scene):
+    return config_from_dict({**BASE, "synthetic_data": {"scene": scene}}).synthetic_data
+
+
+def test_unset_scene_is_the_layout_default(tmp_path):
+    cfg = config_from_dict(BASE | {"synthetic_data": {}}).synthetic_data
+    assert cfg.scene.overrides() == {}
+    assert synthetic_scene_kwargs(cfg, tmp_path) == {"scene": SceneParams()}
+    ho3d = SyntheticDataConfig.model_validate({"layout": "ho3d"})
+    assert synthetic_scene_kwargs(ho3d, tmp_path) == {"scene": HO3D_SCENE}
+
+
+def test_scene_keys_map_onto_scene_params(tmp_path):
+    s = synth(pose_comps=2, pose_std=2, shape_std=0.0, in_plane_deg=10.0, tilt_deg=5.0,
+              yaw_deg=5.0, back_prob=0.0)
+    scene = synthetic_scene_kwargs(s, tmp_path)["scene"]
+    assert (scene.pose_comps, scene.pose_std, scene.back_prob, scene.in_plane_deg) == (2, 2.0, 0.0,
+                                                                                         10.0)
+    assert scene.focal == SceneParams().focal  # untouched keys keep the default
+
+
+def test_scene_override_from_command_line():
+    cfg = config_from_dict(BASE | {"synthetic_data": {}},
+                           overrides=["synthetic_data.scene.pose_comps=3"])
+    assert cfg.synthetic_data.scene.overrides() == {"pose_comps": 3}
+
+
+@pytest.mark.parametrize("scene, word", [({"pose_cmps": 2}, "pose_cmps"),
+                                         ({"back_prob": 1.5}, "back_prob"),
+                                         ({"pose_comps": 0}, "pose_comps"),
+                                         ({"in_plane_deg": "10"}, "in_plane_deg")])
+def test_bad_scene_values_are_named(scene, word):
+    with pytest.raises(ConfigError, match=word):
+        synth(**scene)
+
+
+def test_dataset_with_other_scene_is_refused(tmp_path):
+    marker = {"layout": "freihand", "scene": json.loads(json.dumps(
+        SceneParams(pose_comps=2).__dict__))}
+    (tmp_path / "synthetic.json").write_text(json.dumps(marker))
+    assert synthetic_scene_kwargs(synth(pose_comps=2), tmp_path)["scene"].pose_comps == 2
+    with pytest.raises(DataError, match="pose_comps: 2 on disk, 3 wanted"):
+        synthetic_scene_kwargs(synth(pose_comps=3), tmp_path)
