@@ -4,6 +4,7 @@ synthetic dataset generator. See docs/datasets.md."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
@@ -26,11 +27,14 @@ from s2hand.data.errors import (
 from s2hand.data.freihand import FreiHandDataset
 from s2hand.data.ho3d import HO3DDataset
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "AugmentParams", "CombinedLoader", "CorruptImageError", "DataError", "Detections",
     "DetectionsError", "FreiHandDataset", "HO3DDataset", "Loaders", "MissingFileError",
-    "UnsafePickleError", "build_dataset", "build_loaders", "ensure_synthetic",
-    "generate_synthetic", "normalize_batch", "read_detections", "synthetic_scene_kwargs",
+    "UnsafePickleError", "build_dataset", "build_loaders", "dataset_options", "ensure_synthetic",
+    "generate_synthetic", "normalize_batch", "prepare_synthetic", "read_detections",
+    "synthetic_scene_kwargs",
     "write_detections",
 ]
 
@@ -62,10 +66,34 @@ class Loaders:
     val: dict[str, CombinedLoader]
 
 
-def _augment_params(config: Any) -> AugmentParams:
+def dataset_options(config: Any) -> dict:
+    """Keyword arguments of :func:`build_dataset` that an ExperimentConfig sets for every
+    dataset: HO3D version, augmentation, bad-image policy and seed."""
     a = config.augmentation
-    return AugmentParams(max_rotation=math.radians(a.rotation_deg), scale_jitter=a.scale_jitter,
-                         shift_jitter=a.translation_jitter_px, color_jitter=a.color_jitter)
+    params = AugmentParams(max_rotation=math.radians(a.rotation_deg), scale_jitter=a.scale_jitter,
+                           shift_jitter=a.translation_jitter_px, color_jitter=a.color_jitter)
+    return dict(ho3d_version=config.ho3d_version, augment_params=params,
+                on_bad_image="fail" if config.fail_on_bad_image else "skip", seed=config.seed)
+
+
+def prepare_synthetic(config: Any) -> bool:
+    """Generate the synthetic dataset of ``config.synthetic_data`` if its root holds no dataset
+    yet. Returns whether one was generated."""
+    synth = config.synthetic_data
+    if synth is None:
+        return False
+    name = "FreiHand" if synth.layout == "freihand" else "HO3D"
+    root = config.dataset_root(name)
+    if root is None:
+        raise ValueError(f"synthetic_data: layout {synth.layout!r} needs "
+                         f"{'freihand' if name == 'FreiHand' else 'ho3d'}_base_path to say where "
+                         "the generated dataset goes")
+    created = ensure_synthetic(synth.layout, root, synth.num_train, synth.num_eval, synth.seed,
+                               hand_model=config.hand_model, **synthetic_scene_kwargs(synth, root))
+    if created:
+        log.info("generated synthetic %s dataset in %s (%d train, %d eval)", synth.layout, root,
+                 synth.num_train, synth.num_eval)
+    return created
 
 
 def build_loaders(config: Any) -> Loaders:
@@ -74,15 +102,8 @@ def build_loaders(config: Any) -> Loaders:
     Generates the configured synthetic dataset first when ``config.synthetic_data`` is set and
     the dataset root holds no dataset yet.
     """
-    synth = getattr(config, "synthetic_data", None)
-    if synth is not None:
-        name = "FreiHand" if synth.layout == "freihand" else "HO3D"
-        root = config.dataset_root(name)
-        ensure_synthetic(synth.layout, root, synth.num_train, synth.num_eval, synth.seed,
-                         hand_model=config.hand_model,
-                         **({} if root is None else synthetic_scene_kwargs(synth, root)))
-    common = dict(ho3d_version=config.ho3d_version, augment_params=_augment_params(config),
-                  on_bad_image="fail" if config.fail_on_bad_image else "skip", seed=config.seed)
+    prepare_synthetic(config)
+    common = dataset_options(config)
     train = None
     if config.run_mode == "training":
         loaders = {}

@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from s2hand.data import prepare_synthetic
+
 from .checkpoint import CheckpointManager
 from .distributed import barrier, cleanup, init_distributed, resolve_device
-from .hand_data import build_eval_loaders, build_train_dataset, collate_tagged, prepare_synthetic
+from .hand_data import build_eval_loaders, build_train_dataset, collate_tagged
 from .hand_task import HandTask
 from .metrics_log import MetricsLogger
 from .optim import build_optimizer, build_scheduler

@@ -9,22 +9,16 @@ Evaluation uses one loader per validation dataset in file order.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader, Dataset, Subset
+from torch.utils.data import DataLoader, Dataset
 from torch.utils.data._utils.collate import default_collate
 
-from s2hand.data import (
-    AugmentParams,
-    build_dataset,
-    ensure_synthetic,
-    normalize_batch,
-    synthetic_scene_kwargs,
-)
+from s2hand.data import build_dataset, dataset_options, normalize_batch
+from s2hand.data.combined import controlled_subset
 
 log = logging.getLogger(__name__)
 
@@ -83,42 +77,15 @@ def collate_eval(dataset_name: str):
     return collate
 
 
-def prepare_synthetic(config: Any) -> None:
-    """Generate the configured synthetic dataset if its root holds no dataset yet."""
-    synth = config.synthetic_data
-    if synth is None:
-        return
-    name = "FreiHand" if synth.layout == "freihand" else "HO3D"
-    root = config.dataset_root(name)
-    if root is None:
-        raise ValueError(f"synthetic_data: layout {synth.layout!r} needs "
-                         f"{'freihand' if name == 'FreiHand' else 'ho3d'}_base_path to say where "
-                         "the generated dataset goes")
-    created = ensure_synthetic(synth.layout, root, synth.num_train, synth.num_eval, synth.seed,
-                               hand_model=config.hand_model, **synthetic_scene_kwargs(synth, root))
-    if created:
-        log.info("generated synthetic %s dataset in %s (%d train, %d eval)", synth.layout, root,
-                 synth.num_train, synth.num_eval)
-
-
-def _common(config: Any) -> dict:
-    a = config.augmentation
-    params = AugmentParams(max_rotation=math.radians(a.rotation_deg), scale_jitter=a.scale_jitter,
-                           shift_jitter=a.translation_jitter_px, color_jitter=a.color_jitter)
-    return dict(ho3d_version=config.ho3d_version, augment_params=params,
-                on_bad_image="fail" if config.fail_on_bad_image else "skip", seed=config.seed)
-
-
 def build_train_dataset(config: Any) -> TaggedConcat:
     """All training datasets (``controlled_exp`` applied), tagged by name."""
     datasets = {}
     for name in config.train_datasets:
         ds = build_dataset(name, "training", config.dataset_root(name),
                            config.train_queries_for(name), semi_ratio=config.semi_ratio,
-                           **_common(config))
+                           **dataset_options(config))
         if config.controlled_exp:
-            keep = max(1, config.controlled_size // len(config.train_datasets))
-            ds = Subset(ds, range(min(len(ds), keep)))
+            ds = controlled_subset(ds, config.controlled_size, len(config.train_datasets))
         datasets[name] = ds
     return TaggedConcat(datasets)
 
@@ -142,7 +109,7 @@ def build_eval_loaders(config: Any) -> dict[str, tuple[DataLoader, bool]]:
         gt = has_eval_gt(config, name)
         queries = list(config.val_queries) + (["joints", "verts"] if gt else [])
         ds = build_dataset(name, "evaluation", config.dataset_root(name),
-                           list(dict.fromkeys(queries)), **_common(config))
+                           list(dict.fromkeys(queries)), **dataset_options(config))
         loaders[name] = (DataLoader(ds, batch_size=config.val_batch, shuffle=False,
                                     num_workers=min(config.num_workers, 2),
                                     collate_fn=collate_eval(name)), gt)

@@ -22,6 +22,8 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from s2hand.data.detections import Detections, write_detections
+from s2hand.data.ho3d import FRAME_SIZE as FRAME
+from s2hand.data.ho3d import OPENGL_TO_OPENCV as GL
 from s2hand.data.synthetic.appearance import (
     composite,
     random_background,
@@ -35,8 +37,6 @@ from s2hand.data.synthetic.scene import HandBatch, SceneParams, canonical_rotati
 from s2hand.data.synthetic.writer import ImageWriter
 from s2hand.hand.joint_orders import FREI_TO_HO3D
 
-FRAME = (640, 480)
-GL = np.array([1.0, -1.0, -1.0])
 HO3D_SCENE = SceneParams(image_size=FRAME, focal=(600.0, 630.0), principal_jitter=4.0,
                          depth=(0.45, 0.7), center_jitter=70.0, margin=20.0)
 _SPLITS = {"training": ("train", "SYNT"), "evaluation": ("evaluation", "SYNE")}
