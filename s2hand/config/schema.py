@@ -98,10 +98,33 @@ class SyntheticSceneConfig(BaseModel):
     back_prob: float | None = Field(
         None, ge=0.0, le=1.0, description="Probability of a back-of-hand view (default 0.5)."
     )
+    focal: list[float] | None = Field(
+        None, min_length=2, max_length=2,
+        description="Focal length range in pixels, [min, max] (default [500, 650]).",
+    )
+    depth: list[float] | None = Field(
+        None, min_length=2, max_length=2,
+        description="Hand distance range in metres, [min, max] (default [0.5, 0.8]).",
+    )
+    center_jitter: float | None = Field(
+        None, ge=0.0, description="Std of the hand centre's offset from the image centre, "
+        "pixels (default 12)."
+    )
+    principal_jitter: float | None = Field(
+        None, ge=0.0, description="Std of the principal point's offset, pixels (default 3)."
+    )
 
-    def overrides(self) -> dict[str, int | float]:
+    @field_validator("focal", "depth")
+    @classmethod
+    def _range(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and not 0.0 < value[0] <= value[1]:
+            raise ValueError(f"expected [min, max] with 0 < min <= max, got {list(value)}")
+        return value
+
+    def overrides(self) -> dict[str, int | float | tuple[float, float]]:
         """The keys that are set, as ``SceneParams`` keyword arguments."""
-        return {k: v for k, v in self.model_dump().items() if v is not None}
+        return {k: tuple(v) if isinstance(v, list) else v
+                for k, v in self.model_dump().items() if v is not None}
 
 
 class SyntheticDataConfig(BaseModel):
@@ -216,6 +239,14 @@ class ExperimentConfig(BaseModel):
     use_mean_shape: bool = Field(True, description="Fix MANO betas to 0 as the original (Q1).")
     renderer: Literal["torch", "nr"] = Field(
         "torch", description='"torch" (built-in) or "nr" (optional neural_renderer backend).'
+    )
+    encoder: Literal["efficientnet-b3", "small-cnn"] = Field(
+        "efficientnet-b3", description='Image encoder of the 3D branch: "efficientnet-b3" (the '
+        'original) or "small-cnn" (a 5-stage plain CNN for CPU-sized runs, e.g. the demo).'
+    )
+    encoder_input_size: int | None = Field(
+        None, ge=32, description="Side the encoder resizes its input images to; null = the "
+        "image size (the original)."
     )
     encoder_weights: PathValue | None = Field(
         None, description="Local EfficientNet-b3 ImageNet weights for the encoder; null = random."

@@ -82,7 +82,8 @@ def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
     seed_everything(config.seed)
     model = build_model(sorted(config.all_requires), hand_model=config.hand_model,
                         use_mean_shape=config.use_mean_shape, image_size=config.image_size,
-                        renderer=config.renderer, encoder_weights=config.encoder_weights)
+                        renderer=config.renderer, encoder_weights=config.encoder_weights,
+                        encoder=config.encoder, encoder_input_size=config.encoder_input_size)
     epoch_offset = load_pretrained(model, config)
     frozen = apply_freezing(model, config)
     if frozen:

@@ -17,9 +17,11 @@ from .encoder import Encoder
 from .hand_decoder import NUM_POSE_PCA, HandDecoder
 from .hourglass import RGB2HM
 from .network import REQUIRE_NAMES, S2HandNet
+from .small_encoder import SmallConvEncoder
 from .texture_light import TextureLightHead
 
 RENDERERS = ("torch", "nr", None)
+ENCODERS = ("efficientnet-b3", "small-cnn")
 # The texture head's fully connected layer expects the 56x56 stride-4 feature of a 224 input.
 TEXTURE_IMAGE_SIZE = 224
 WHITE = (1.0, 1.0, 1.0)
@@ -32,7 +34,9 @@ class ModelConfigError(ValueError):
 
 def build_model(requires: Iterable[str], hand_model: str | Path | HandModel | None = None,
                 use_mean_shape: bool = True, image_size: int = 224, renderer: str | None = "torch",
-                encoder_weights: str | Path | None = None, side: str = "right") -> S2HandNet:
+                encoder_weights: str | Path | None = None, side: str = "right",
+                encoder: str = "efficientnet-b3", encoder_input_size: int | None = None
+                ) -> S2HandNet:
     """Build the S2HAND network for ``requires`` (``train_requires ∪ test_requires``).
 
     Args:
@@ -48,6 +52,9 @@ def build_model(requires: Iterable[str], hand_model: str | Path | HandModel | No
         encoder_weights: optional local EfficientNet-b3 ImageNet weight file (§6 Q21: the
             original trains from random initialisation, the default).
         side: hand side when ``hand_model`` is a path or ``None``.
+        encoder: ``"efficientnet-b3"`` (the original) or ``"small-cnn"``
+            (:class:`SmallConvEncoder`, for CPU-sized runs).
+        encoder_input_size: side the encoder resizes its input to (None: as given).
     """
     if isinstance(requires, str):
         raise ModelConfigError(f"build_model: requires must be a list of names, got the string "
@@ -64,6 +71,11 @@ def build_model(requires: Iterable[str], hand_model: str | Path | HandModel | No
     if requires & {"textures", "lights"} and not build_3d:
         raise ModelConfigError("build_model: textures/lights come from the 3D branch; add "
                                "'joints' or 'verts' to requires")
+    if encoder not in ENCODERS:
+        raise ModelConfigError(f"build_model: encoder must be one of {ENCODERS}; got {encoder!r}")
+    if encoder_weights is not None and encoder != "efficientnet-b3":
+        raise ModelConfigError(f"build_model: encoder_weights ({encoder_weights}) are ImageNet "
+                               f'weights for "efficientnet-b3"; the encoder is {encoder!r}')
     if renderer not in RENDERERS:
         raise ModelConfigError(f"build_model: renderer must be one of {RENDERERS}; got "
                                f"{renderer!r}")
@@ -73,7 +85,7 @@ def build_model(requires: Iterable[str], hand_model: str | Path | HandModel | No
                                f"feature of a 224 input); got {image_size}")
 
     rgb2hm = RGB2HM() if "heatmaps" in requires else None
-    encoder = hand_decoder = texture_light = render_module = None
+    encoder_module = hand_decoder = texture_light = render_module = None
     if build_3d:
         # First, so that an unavailable backend fails before the costlier sub-networks are built.
         if renderer is not None:
@@ -81,10 +93,15 @@ def build_model(requires: Iterable[str], hand_model: str | Path | HandModel | No
                                            learned_lights="lights" in requires)
         mano = ManoLayer(hand_model, use_pca=True, num_pca_comps=NUM_POSE_PCA,
                          flat_hand_mean=False, joint_order="freihand", side=side)
-        encoder = Encoder(pretrained_path=encoder_weights)
-        hand_decoder = HandDecoder(mano, use_mean_shape=use_mean_shape)
-        texture_light = TextureLightHead(mano.num_faces)
-    return S2HandNet(encoder=encoder, hand_decoder=hand_decoder, rgb2hm=rgb2hm,
+        if encoder == "small-cnn":
+            encoder_module = SmallConvEncoder(input_size=encoder_input_size)
+        else:
+            encoder_module = Encoder(pretrained_path=encoder_weights,
+                                     input_size=encoder_input_size)
+        hand_decoder = HandDecoder(mano, in_features=encoder_module.out_features,
+                                   use_mean_shape=use_mean_shape)
+        texture_light = TextureLightHead(mano.num_faces, in_channels=encoder_module.low_channels)
+    return S2HandNet(encoder=encoder_module, hand_decoder=hand_decoder, rgb2hm=rgb2hm,
                      texture_light_from_low=texture_light, renderer=render_module,
                      image_size=image_size)
 

@@ -38,10 +38,16 @@ class Encoder(nn.Module):
         pretrained_path: optional local file with an ImageNet ``state_dict`` for
             ``efficientnet-b3`` (the lukemelas release); the released S2HAND code trains from a
             random initialisation (§6 Q21), which is the default here.
+        input_size: side the images are resized to first (None, the original: as given); the
+            low-level feature is resized back to the stride-4 grid of the input images.
     """
 
-    def __init__(self, pretrained_path: str | Path | None = None):
+    out_features = FEATURE_DIM
+    low_channels = LOW_FEATURE_CHANNELS
+
+    def __init__(self, pretrained_path: str | Path | None = None, input_size: int | None = None):
         super().__init__()
+        self.input_size = input_size
         self.encoder = EfficientNet.from_name("efficientnet-b3", image_size=None)
         if pretrained_path is not None:
             load_imagenet_weights(self.encoder, pretrained_path)
@@ -49,7 +55,7 @@ class Encoder(nn.Module):
     def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:
         """``images (B,3,H,W)`` in [0,1] (no ImageNet normalisation, as the original)."""
         net = self.encoder
-        x = net._swish(net._bn0(net._conv_stem(images)))
+        x = net._swish(net._bn0(net._conv_stem(resize_input(images, self.input_size))))
         low_features = None
         num_blocks = len(net._blocks)
         for idx, block in enumerate(net._blocks):
@@ -58,12 +64,29 @@ class Encoder(nn.Module):
                 rate *= float(idx) / num_blocks
             x = block(x, drop_connect_rate=rate)
             if idx == LOW_FEATURE_BLOCK:
-                low_features = x
+                low_features = low_to_input_grid(x, images)
         x = net._swish(net._bn1(net._conv_head(x)))
         # The original uses AvgPool2d(7) on the 7x7 map of a 224 input; a global mean is the same
         # there and keeps other input sizes working.
         features = F.adaptive_avg_pool2d(x, 1).flatten(1)
         return features, low_features
+
+
+def resize_input(images: Tensor, size: int | None) -> Tensor:
+    """``images (B,3,H,W)`` resized (bilinear) to ``(B,3,size,size)``; unchanged for None."""
+    if size is None or images.shape[-2:] == (size, size):
+        return images
+    return F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False,
+                         antialias=True)
+
+
+def low_to_input_grid(low: Tensor, images: Tensor) -> Tensor:
+    """The stride-4 feature ``low (B,C,h,w)`` on the stride-4 grid of ``images`` (B,3,H,W), i.e.
+    ``(B,C,H/4,W/4)``; unchanged when the encoder ran at the input resolution."""
+    grid = (images.shape[-2] // 4, images.shape[-1] // 4)
+    if low.shape[-2:] == grid:
+        return low
+    return F.interpolate(low, size=grid, mode="bilinear", align_corners=False)
 
 
 def load_imagenet_weights(net: EfficientNet, path: str | Path) -> None:

@@ -21,6 +21,7 @@ from .hand_decoder import HandDecoder
 from .hourglass import RGB2HM
 from .integral import integral_uv
 from .output import S2HandOutput
+from .small_encoder import SmallConvEncoder
 from .texture_light import TextureLightHead
 
 TASKS = ("train", "hm_train")
@@ -51,7 +52,8 @@ class S2HandNet(nn.Module):
         image_size: network input side in pixels (224).
     """
 
-    def __init__(self, encoder: Encoder | None = None, hand_decoder: HandDecoder | None = None,
+    def __init__(self, encoder: Encoder | SmallConvEncoder | None = None,
+                 hand_decoder: HandDecoder | None = None,
                  rgb2hm: RGB2HM | None = None,
                  texture_light_from_low: TextureLightHead | None = None,
                  renderer: nn.Module | None = None, image_size: int = 224):

@@ -57,3 +57,19 @@ def test_dataset_with_other_scene_is_refused(tmp_path):
     assert synthetic_scene_kwargs(synth(pose_comps=2), tmp_path)["scene"].pose_comps == 2
     with pytest.raises(DataError, match="pose_comps: 2 on disk, 3 wanted"):
         synthetic_scene_kwargs(synth(pose_comps=3), tmp_path)
+
+
+def test_camera_keys_map_onto_scene_params(tmp_path):
+    s = synth(focal=[575, 575], depth=[0.6, 0.7], center_jitter=0.0, principal_jitter=0.0)
+    scene = synthetic_scene_kwargs(s, tmp_path)["scene"]
+    assert (scene.focal, scene.depth) == ((575.0, 575.0), (0.6, 0.7))
+    assert (scene.center_jitter, scene.principal_jitter) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("scene, word", [({"focal": [650, 500]}, "focal"),
+                                         ({"depth": [0.0, 0.5]}, "depth"),
+                                         ({"depth": [0.5]}, "depth"),
+                                         ({"center_jitter": -1}, "center_jitter")])
+def test_bad_camera_ranges_are_named(scene, word):
+    with pytest.raises(ConfigError, match=word):
+        synth(**scene)
