@@ -31,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="batch sizes (default: 8 on CPU, 32 and 64 on CUDA)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--requires", choices=sorted(REQUIRES), default="e2e")
+    parser.add_argument("--encoder", nargs="*", default=["efficientnet-b3"],
+                        help="encoders to time in the same run, NAME or NAME:INPUT_SIZE "
+                             "(config keys encoder, encoder_input_size), e.g. efficientnet-b3 "
+                             "small-cnn:128 (default: the original efficientnet-b3)")
 
 
 def _batch(batch_size: int, device: torch.device) -> dict:
@@ -78,10 +82,14 @@ def run(args: argparse.Namespace) -> None:
     for device in devices():
         sizes = args.batch or ([8] if device.type == "cpu" else [32, 64])
         for batch_size in sizes:
-            torch.manual_seed(0)
-            model = build_model(requires).to(device).train()
-            step = _step_fn(task, model, _batch(batch_size, device))
-            seconds = time_call(step, device, repeats=args.repeats, warmup=1)
-            rows.append([device.type, args.requires, batch_size, f"{seconds:.2f}",
-                         f"{batch_size / seconds:.2f}"])
-    print_table(["device", "requires", "batch", "s/step", "images/s"], rows)
+            for encoder in args.encoder:
+                name, _, size = encoder.partition(":")
+                torch.manual_seed(0)
+                model = build_model(requires, encoder=name,
+                                    encoder_input_size=int(size) if size else None)
+                model = model.to(device).train()
+                step = _step_fn(task, model, _batch(batch_size, device))
+                seconds = time_call(step, device, repeats=args.repeats, warmup=1)
+                rows.append([device.type, args.requires, encoder, batch_size, f"{seconds:.2f}",
+                             f"{batch_size / seconds:.2f}"])
+    print_table(["device", "requires", "encoder", "batch", "s/step", "images/s"], rows)

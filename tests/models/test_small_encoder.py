@@ -74,3 +74,23 @@ def test_encoder_config_keys():
         config_from_dict({"encoder": "vgg"})
     with pytest.raises(ConfigError, match="encoder_input_size"):
         config_from_dict({"encoder_input_size": 8})
+
+
+def test_checkpoint_of_one_encoder_does_not_load_into_the_other(mano_sized_hand, tmp_path):
+    from s2hand.models.checkpoint import (
+        CheckpointError,
+        load_model_checkpoint,
+        save_model_checkpoint,
+    )
+    small = build_model(["joints"], hand_model=mano_sized_hand, renderer=None,
+                        encoder="small-cnn")
+    path = save_model_checkpoint(small, tmp_path / "small.t7")
+    again = build_model(["joints"], hand_model=mano_sized_hand, renderer=None,
+                        encoder="small-cnn")
+    assert "encoder" in load_model_checkpoint(again, path)["loaded"]
+    for name, p in small.encoder.state_dict().items():
+        assert torch.equal(again.encoder.state_dict()[name], p)
+    b3 = build_model(["joints"], hand_model=mano_sized_hand, renderer=None)
+    with pytest.raises(CheckpointError, match='Encoder; a checkpoint trained with another config '
+                                              'key "encoder"'):
+        load_model_checkpoint(b3, path)
