@@ -97,7 +97,8 @@ def load_state_dicts(model: nn.Module, state: Mapping[str, Any],
                             f"{in_file})")
     if not chosen and not problems:
         problems.append(f"none of {candidates} is in the file (it has {in_file})")
-    if any(p.startswith("[encoder]") for p in problems):
+    if getattr(model, "encoder", None) is not None and any(p.startswith("[encoder]")
+                                                           for p in problems):
         problems.append(f"(the model's encoder is {type(model.encoder).__name__}; a checkpoint "
                         "trained with another config key \"encoder\" does not fit it)")
     if problems:

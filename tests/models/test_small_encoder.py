@@ -94,3 +94,11 @@ def test_checkpoint_of_one_encoder_does_not_load_into_the_other(mano_sized_hand,
     with pytest.raises(CheckpointError, match='Encoder; a checkpoint trained with another config '
                                               'key "encoder"'):
         load_model_checkpoint(b3, path)
+
+
+def test_no_encoder_hint_when_the_model_has_no_encoder(tmp_path):
+    from s2hand.models.checkpoint import CheckpointError, load_state_dicts
+    hm_only = build_model(["heatmaps"])
+    with pytest.raises(CheckpointError, match="the model has no 'encoder'") as err:
+        load_state_dicts(hm_only, {"encoder": {}}, parts=["encoder"])
+    assert "config key" not in str(err.value)
