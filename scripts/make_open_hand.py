@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from openhand import build_open_hand
 from s2hand.hand import HandModel, ManoLayer
 from s2hand.hand.hand_model import default_hand_model_path, save_hand_model
-from s2hand.hand.openhand import build_open_hand
 
 SKIN = (0.87, 0.64, 0.55)
 # Camera-from-hand rotations (columns: images of the hand's x, y, z axes). Fingers (-x) point

@@ -171,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         # Imported only now: the engine pulls in torch and the model; --check needs neither.
-        from s2hand.engine.experiment import run_experiment
+        from s2hand.experiment import run_experiment
 
         run_experiment(cfg)
     except KeyboardInterrupt:

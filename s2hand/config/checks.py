@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import Problem
-from .names import DATASET_QUERY_NAMES, DETECTION_LOSSES, LOSS_REQUIRES
+from .names import DATASETS, TERM_SPECS
 
 if TYPE_CHECKING:
     from .schema import ExperimentConfig
@@ -68,7 +68,7 @@ def _val_queries(cfg: ExperimentConfig) -> list[Problem]:
 
 
 def _unsupported_queries(key: str, queries: list[str], dataset: str) -> list[Problem]:
-    valid = DATASET_QUERY_NAMES[dataset]
+    valid = DATASETS[dataset].queries
     return [
         Problem(f"{key}[{i}]", f'query "{query}" is not available for {dataset}')
         for i, query in enumerate(queries)
@@ -77,20 +77,17 @@ def _unsupported_queries(key: str, queries: list[str], dataset: str) -> list[Pro
 
 
 def _image_queries(key: str, queries: list[str], dataset: str) -> list[Problem]:
-    """The network needs an image and its K from every dataset."""
-    if dataset == "HO3D":
-        # Q2: HO3D delivers its crop only through trans_images/trans_Ks; the original's
-        # HO3D/SSL-e2e.json validated with "images"/"Ks" and crashed at the first test epoch.
-        missing = [q for q in ("trans_images", "trans_Ks") if q not in queries]
-        if not missing:
-            return []
-        names = " and ".join(f'"{q}"' for q in missing)
-        return [Problem(key, f"must contain {names} for HO3D (its cropped image and intrinsics)")]
-    return [
-        Problem(key, f'must contain "{plain}" or "trans_{plain}" for {dataset}')
-        for plain in ("images", "Ks")
-        if plain not in queries and f"trans_{plain}" not in queries
-    ]
+    """The network needs an image and its K from every dataset (the catalog's rule)."""
+    needed = DATASETS[dataset].image_queries
+    missing = [group.split("|") for group in needed if not set(group.split("|")) & set(queries)]
+    if not missing:
+        return []
+    if all(len(group) == 1 for group in missing):
+        # e.g. HO3D, whose crop comes only through trans_images/trans_Ks (Q2)
+        names = " and ".join(f'"{group[0]}"' for group in missing)
+        return [Problem(key, f"must contain {names} for {dataset} (its image and intrinsics)")]
+    return [Problem(key, f"must contain {' or '.join(chr(34) + q + chr(34) for q in group)} for "
+                    f"{dataset}") for group in missing]
 
 
 def _training(cfg: ExperimentConfig) -> list[Problem]:
@@ -105,11 +102,11 @@ def _training(cfg: ExperimentConfig) -> list[Problem]:
         problems.append(Problem("losses", "must name at least one loss term in training"))
     for dataset in cfg.train_datasets:
         queries = cfg.train_queries_for(dataset)
-        key = {"FreiHand": "train_queries_frei", "HO3D": "train_queries_ho3d"}[dataset]
-        key = key if getattr(cfg, key) else "train_queries"
+        key = cfg.train_queries_key(dataset)
         problems += _unsupported_queries(key, queries, dataset)
         problems += _image_queries(key, queries, dataset)
-        needs_detections = sorted(set(cfg.losses_for(dataset)) & DETECTION_LOSSES)
+        needs_detections = sorted(n for n in cfg.losses_for(dataset)
+                                  if TERM_SPECS[n].needs_detections)
         if needs_detections and not {"open_2dj", "trans_open_2dj"} & set(queries):
             problems.append(
                 Problem(
@@ -129,7 +126,7 @@ def _loss_inputs(cfg: ExperimentConfig, path: str, name: str) -> list[Problem]:
         allowed = ", ".join(sorted(HM_ONLY_LOSSES))
         return [Problem(path, f'"{name}" cannot be trained with task "hm_train" (only {allowed})')]
     requires = set(cfg.train_requires)
-    for group in LOSS_REQUIRES[name]:
+    for group in TERM_SPECS[name].requires:
         if not requires & set(group):
             need = " or ".join(f'"{g}"' for g in group)
             return [Problem(path, f'"{name}" needs {need} in train_requires')]

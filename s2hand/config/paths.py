@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import Problem
+from .names import DATASETS
 from .schema import ExperimentConfig
 
-_ROOT_KEYS = {"FreiHand": "freihand_base_path", "HO3D": "ho3d_base_path"}
-_LAYOUTS = {"FreiHand": "freihand", "HO3D": "ho3d"}
 _FILE_KEYS = (
     "pretrain_model", "pretrain_rgb2hm", "pretrain_texture_model", "hand_model", "encoder_weights"
 )
@@ -23,20 +22,20 @@ def path_problems(cfg: ExperimentConfig) -> list[Problem]:
     problems: list[Problem] = []
     synthetic = cfg.synthetic_data.layout if cfg.synthetic_data is not None else None
     for dataset in cfg.datasets_used():
-        key = _ROOT_KEYS[dataset]
+        key = DATASETS[dataset].root_key
         root: Path | None = getattr(cfg, key)
         if root is None:
             # HO3D/SSL-e2e.json of the original sets the FreiHAND key by mistake (Q2).
             hint = ""
-            for other, other_key in _ROOT_KEYS.items():
-                if other not in cfg.datasets_used() and getattr(cfg, other_key) is not None:
-                    hint = f' ("{other_key}" is set, but only {other} reads it)'
+            for other, spec in DATASETS.items():
+                if other not in cfg.datasets_used() and getattr(cfg, spec.root_key) is not None:
+                    hint = f' ("{spec.root_key}" is set, but only {other} reads it)'
             problems.append(
                 Problem(key, f"must be set: {dataset} is used by train_datasets/val_datasets{hint}")
             )
         elif root.exists() and not root.is_dir():
             problems.append(Problem(key, f"must be a folder, but {root} is a file"))
-        elif not root.exists() and synthetic != _LAYOUTS[dataset]:
+        elif not root.exists() and synthetic != DATASETS[dataset].convention:
             problems.append(
                 Problem(
                     key,

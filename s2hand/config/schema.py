@@ -24,12 +24,17 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
+from s2hand.data.catalog import DATASETS
+from s2hand.experiment.methods import METHOD_NAMES
+from s2hand.losses.terms import weight_keys
+
 from .errors import did_you_mean
-from .names import DATASET_NAMES, LOSS_NAMES, LOSS_WEIGHT_KEYS, QUERY_NAMES, REQUIRE_NAMES
+from .names import DATASET_NAMES, LOSS_NAMES, QUERY_NAMES, REQUIRE_NAMES
 
 
 def _name_in(kind: str, valid: frozenset[str]):
@@ -169,8 +174,8 @@ class AugmentationConfig(BaseModel):
     )
 
 
-class ExperimentConfig(BaseModel):
-    """One experiment: what to run, on which data, with which model, losses and optimiser."""
+class _RunDataModelOptim(BaseModel):
+    """The keys before the loss weights (so that the resolved config keeps its key order)."""
 
     model_config = _STRICT
 
@@ -184,6 +189,10 @@ class ExperimentConfig(BaseModel):
     mode_0: Any = Field(
         None,
         description="Accepted and ignored (stray key in the original FreiHAND evaluation.json).",
+    )
+    method: Literal[tuple(sorted(METHOD_NAMES))] = Field(  # type: ignore[valid-type]
+        "s2hand", description='Method assembled from this config; "s2hand" (the original\'s '
+        "configs have no such key and get it)."
     )
     task: Literal["train", "hm_train"] = Field(
         "train", description='"train": full model; "hm_train": only the 2D heat-map branch.'
@@ -284,27 +293,18 @@ class ExperimentConfig(BaseModel):
         10, ge=0, description="Batches with a non-finite loss skipped before the run stops."
     )
 
-    # ---- loss weights (§3.2-3.3) -------------------------------------------------------------
-    lambda_j2d: float = Field(1e-3, ge=0.0, description="Weight of open_2dj.")
-    lambda_bone_direc: float = Field(
-        0.1, ge=0.0, description="Weight of open_bone_direc, bone_direc."
-    )
-    lambda_mscale: float = Field(0.1, ge=0.0, description="Weight of mscale.")
-    lambda_pose: float = Field(0.1, ge=0.0, description="Weight of tsa_poses.")
-    lambda_hm: float = Field(1e-3, ge=0.0, description="Weight of hm_integral, hm_integral_gt.")
-    lambda_kp_cons: float = Field(2e-4, ge=0.0, description="Weight of kp_cons.")
-    lambda_laplacian: float = Field(0.1, ge=0.0, description="Weight of triangle.")
-    lambda_shape: float = Field(1e-2, ge=0.0, description="Weight of mshape.")
-    lambda_texture: float = Field(5e-3, ge=0.0, description="Weight of texture.")
-    lambda_mrgb: float = Field(1e-3, ge=0.0, description="Weight of mrgb.")
-    lambda_tex_reg: float = Field(5e-3, ge=0.0, description="Weight of mtex.")
-    lambda_j2d_gt: float = Field(1e-4, ge=0.0, description="Weight of joint_2d.")
-    lambda_j2d_de: float = Field(1e-4, ge=0.0, description="Weight of open_2dj_de.")
-    lambda_j3d: float = Field(100.0, ge=0.0, description="Weight of joint_3d.")
-    lambda_j3d_norm: float = Field(100.0, ge=0.0, description="Weight of joint_3d_norm.")
-    lambda_scale: float = Field(100.0, ge=0.0, description="Weight of scale.")
-    lambda_sil: float = Field(1.0, ge=0.0, description="Weight of sil (unweighted originally).")
-    lambda_ssim_tex: float = Field(1e-3, ge=0.0, description="Weight of the three ssim_* terms.")
+
+# ---- loss weights (§3.2-3.3): one ``lambda_*`` key per weight key of the loss table -----------
+_LossWeightKeys = create_model(
+    "_LossWeightKeys",
+    __base__=_RunDataModelOptim,
+    **{key: (float, Field(default, ge=0.0, description=text))
+       for key, (default, text) in weight_keys().items()},
+)
+
+
+class ExperimentConfig(_LossWeightKeys):  # type: ignore[misc, valid-type]
+    """One experiment: what to run, on which data, with which model, losses and optimiser."""
 
     # ---- run control, outputs, logging (§5) --------------------------------------------------
     seed: int = Field(0, description="Seed of every random generator.")
@@ -370,35 +370,31 @@ class ExperimentConfig(BaseModel):
         return self.mode[0]
 
     @property
-    def effective_weight_decay(self) -> float:
-        """``weight_decay``, or the optimiser's default when unset (0 Adam/SGD, 0.01 AdamW)."""
-        if self.weight_decay is not None:
-            return self.weight_decay
-        return 0.01 if self.optimizer == "AdamW" else 0.0
-
-    @property
     def all_requires(self) -> set[str]:
         """Sub-networks to build: ``train_requires ∪ test_requires`` (§1.3)."""
         return set(self.train_requires) | set(self.test_requires)
 
     def loss_weights(self) -> dict[str, float]:
         """Every ``lambda_*`` weight by its key."""
-        return {key: getattr(self, key) for key in sorted(set(LOSS_WEIGHT_KEYS.values()))}
+        return {key: getattr(self, key) for key in weight_keys()}
+
+    def train_queries_key(self, dataset: str) -> str:
+        """The key that sets ``dataset``'s training queries: its own key when non-empty (§1.2)."""
+        own = DATASETS[dataset].train_queries_key
+        return own if getattr(self, own) else "train_queries"
 
     def train_queries_for(self, dataset: str) -> list[str]:
         """Training queries of one dataset (per-dataset list when non-empty, §1.2)."""
-        own = {"FreiHand": self.train_queries_frei, "HO3D": self.train_queries_ho3d}[dataset]
-        return list(own or self.train_queries)
+        return list(getattr(self, self.train_queries_key(dataset)))
 
     def losses_for(self, dataset: str) -> list[str]:
-        """Loss names used for batches of one dataset (``losses_frei`` for FreiHand, §3.1)."""
-        if dataset == "FreiHand" and self.losses_frei:
-            return list(self.losses_frei)
-        return list(self.losses)
+        """Loss names used for batches of one dataset (e.g. ``losses_frei`` for FreiHand, §3.1)."""
+        own = DATASETS[dataset].losses_key
+        return list((getattr(self, own) if own else None) or self.losses)
 
     def dataset_root(self, dataset: str) -> Path | None:
         """Root folder configured for a dataset name."""
-        return {"FreiHand": self.freihand_base_path, "HO3D": self.ho3d_base_path}[dataset]
+        return getattr(self, DATASETS[dataset].root_key)
 
     def datasets_used(self) -> list[str]:
         """Dataset names this run loads (training also runs test passes)."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import torch
 
+from s2hand.data.catalog import dataset_spec
 from s2hand.render.projection import project_points
 
-FREIHAND, HO3D = "FreiHand", "HO3D"
 # FreiHAND texture_con: confidences below this switch the appearance losses off for the image.
 TEXTURE_MIN_CONF = 0.1
 
@@ -35,6 +35,13 @@ def ho3d_texture_con(con: torch.Tensor) -> torch.Tensor:
     return con.mean(dim=1)
 
 
+# The catalog's ``texture_con`` rules: confidences (B,21) and the raw batch -> (B,).
+TEXTURE_CON_RULES = {
+    "freihand_versions": lambda con, raw: freihand_texture_con(con, raw.get("versions")),
+    "mean_confidence": lambda con, raw: ho3d_texture_con(con),
+}
+
+
 def _first(raw: dict, *keys: str) -> torch.Tensor | None:
     for key in keys:
         if key in raw:
@@ -47,9 +54,7 @@ def normalize_batch(raw: dict, dataset: str) -> dict:
 
     Raises ``KeyError`` with the available keys when neither images nor intrinsics are present.
     """
-    if dataset not in (FREIHAND, HO3D):
-        raise ValueError(f"normalize_batch: unknown dataset {dataset!r}; "
-                         f"expected {FREIHAND!r} or {HO3D!r}")
+    texture_con = TEXTURE_CON_RULES[dataset_spec(dataset).texture_con]
     images = _first(raw, "trans_images", "images")
     Ks = _first(raw, "trans_Ks", "Ks")
     if images is None or Ks is None:
@@ -64,8 +69,7 @@ def normalize_batch(raw: dict, dataset: str) -> dict:
         con = raw["open_2dj_con"].reshape(batch_size, 21)
         out["open_2dj"] = open_2dj.reshape(batch_size, 21, 2)
         out["open_2dj_con"] = con
-        out["texture_con"] = (freihand_texture_con(con, raw.get("versions"))
-                              if dataset == FREIHAND else ho3d_texture_con(con))
+        out["texture_con"] = texture_con(con, raw)
     joints = _first(raw, "trans_joints", "joints") if "trans_images" in raw else raw.get("joints")
     if joints is not None:
         out["joints"] = joints.reshape(batch_size, 21, 3)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from s2hand.data import augment as aug
+from s2hand.data.catalog import DATASETS
 from s2hand.data.detections import Detections, read_detections
 from s2hand.data.errors import DataError, DetectionsError, missing
 from s2hand.data.io import load_array_list, load_json, read_image, read_mask
@@ -32,13 +34,12 @@ from s2hand.data.sample import (
     sample_rng,
 )
 
+if TYPE_CHECKING:
+    from s2hand.data.loading import DatasetOptions
+
 VERSIONS = ("gs", "hom", "sample", "auto")
 IMAGE_SIZE = 224
-QUERIES = frozenset({
-    "images", "Ks", "scales", "manos", "joints", "verts", "open_2dj", "masks", "CRFmasks",
-    "trans_images", "trans_Ks", "trans_open_2dj", "trans_joints", "trans_verts", "trans_masks",
-    "trans_CRFmasks",
-})
+QUERIES = DATASETS["FreiHand"].queries
 # Quantities that have an augmented ``trans_`` twin.
 _TRANSFORMABLE = ("images", "open_2dj", "joints", "verts", "masks", "CRFmasks")
 DETECTION_FILES = {"training": "openpose_v2/training/detect_all.json",
@@ -97,6 +98,14 @@ class FreiHandDataset(SkippingDataset):
         self._skip = SkipCounter(on_bad_image)
         self.transformed = any(q.startswith("trans_") for q in self.queries)
         self._load_annotations(detections_file)
+
+    @classmethod
+    def build(cls, root: str | Path, split: str, queries: Iterable[str],
+              options: DatasetOptions) -> FreiHandDataset:
+        """The catalog's builder (:func:`s2hand.data.build_dataset`)."""
+        return cls(root, split, queries, versions=options.versions,
+                   augment_params=options.augment_params, semi_ratio=options.semi_ratio,
+                   on_bad_image=options.on_bad_image, seed=options.seed)
 
     # ---- construction ------------------------------------------------------------------
     def _wants(self, name: str) -> bool:

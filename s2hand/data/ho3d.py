@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from s2hand.data import augment as aug
+from s2hand.data.catalog import DATASETS
 from s2hand.data.crop import CropParams, bbox_corners, crop_affine
 from s2hand.data.detections import read_detections
 from s2hand.data.errors import DataError, missing
@@ -38,10 +39,13 @@ from s2hand.data.sample import (
 )
 from s2hand.hand.joint_orders import FREI_TO_HO3D, HO3D_TO_FREI
 
+if TYPE_CHECKING:
+    from s2hand.data.loading import DatasetOptions
+
 FRAME_SIZE = (640, 480)
 OPENGL_TO_OPENCV = np.array([1.0, -1.0, -1.0])
-QUERIES = frozenset({"images", "Ks", "joints", "verts", "trans_images", "trans_Ks", "open_2dj",
-                     "trans_open_2dj", "trans_joints2d", "base_images"})
+# The catalog's queries plus the evaluation GT vertices the experiment adds for metrics.
+QUERIES = DATASETS["HO3D"].queries | {"verts"}
 SPLIT_DIRS = {"training": "train", "evaluation": "evaluation"}
 
 
@@ -148,6 +152,13 @@ class HO3DDataset(SkippingDataset):
                 raise DataError("HO3D query 'verts' exists only for the evaluation split (from "
                                 "evaluation_verts.json); training metas carry no vertices.")
             self.eval_verts = self._load_eval_verts()
+
+    @classmethod
+    def build(cls, root: str | Path, split: str, queries: Iterable[str],
+              options: DatasetOptions) -> HO3DDataset:
+        """The catalog's builder (:func:`s2hand.data.build_dataset`)."""
+        return cls(root, split, queries, version=options.ho3d_version,
+                   on_bad_image=options.on_bad_image, seed=options.seed)
 
     def _load_eval_verts(self) -> np.ndarray:
         path = self.root / "evaluation_verts.json"

@@ -1,22 +1,24 @@
-"""Training engine: a generic trainer (:mod:`.trainer`) and the S2HAND wiring
-(:func:`s2hand.engine.experiment.run_experiment`)."""
+"""The generic training engine; it knows nothing about hands or configs: a trainer with hooks
+(:mod:`.trainer`), resumable sampling (:mod:`.sampling`), checkpoints (:mod:`.checkpoint`),
+optimisers and freezing (:mod:`.optim`), distributed helpers and the metrics log."""
 
-from typing import Any
-
-from .checkpoint import CheckpointError, CheckpointManager, atomic_torch_save, load_checkpoint
+from .checkpoint import (
+    CHECKPOINT_FORMAT,
+    CheckpointError,
+    CheckpointManager,
+    atomic_torch_save,
+    load_checkpoint,
+    load_parts,
+    read_checkpoint,
+    trained_state,
+)
+from .metrics_log import MetricsLogger
 from .optim import apply_frozen_modes, build_optimizer, build_scheduler, freeze_module
 from .trainer import StepOutput, Trainer, TrainerConfig, TrainingAborted
 
 __all__ = [
-    "CheckpointError", "CheckpointManager", "StepOutput", "Trainer", "TrainerConfig",
-    "TrainingAborted", "apply_frozen_modes", "atomic_torch_save", "build_optimizer",
-    "build_scheduler", "freeze_module", "load_checkpoint", "run_experiment",
+    "CHECKPOINT_FORMAT", "CheckpointError", "CheckpointManager", "MetricsLogger", "StepOutput",
+    "Trainer", "TrainerConfig", "TrainingAborted", "apply_frozen_modes", "atomic_torch_save",
+    "build_optimizer", "build_scheduler", "freeze_module", "load_checkpoint", "load_parts",
+    "read_checkpoint", "trained_state",
 ]
-
-
-def run_experiment(config: Any) -> dict:
-    """Run one S2HAND experiment; see :func:`s2hand.engine.experiment.run_experiment` (imported
-    lazily so that the generic trainer does not pull in the model and data packages)."""
-    from .experiment import run_experiment as _run
-
-    return _run(config)

@@ -1,29 +1,40 @@
-"""Atomic checkpoint files, RNG state capture and keep-last-N rotation.
+"""Checkpoints: the engine's format (atomic files, RNG state, keep-last-N rotation, resume) and
+loading sub-networks from it or from an original S2HAND ``.t7`` (``pretrain_*``, §5.2-5.3).
 
-A checkpoint is a plain dict saved with ``torch.save``. It is first written to a temporary file
-in the target folder, flushed and fsync'ed, then moved over the final name with ``os.replace``,
-which is atomic on POSIX and Windows: a reader sees either the old file or the complete new one,
-never a half-written one, even if the process is killed mid-write.
+An engine checkpoint is a plain dict with the format tag :data:`CHECKPOINT_FORMAT`, the full
+``model`` state dict, optimiser/scheduler/RNG state and the resolved config. It is first written
+to a temporary file in the target folder, flushed and fsync'ed, then moved over the final name
+with ``os.replace``, which is atomic on POSIX and Windows: a reader sees either the old file or
+the complete new one, never a half-written one, even if the process is killed mid-write.
+
+An original ``.t7`` is a dict with one ``state_dict`` per sub-network under the original's key
+(``decoder`` for ``hand_decoder`` ...), plus ``args`` (a pickled ``argparse.Namespace``),
+``optimizer`` and ``epoch``. Both are read with ``weights_only=True``; the only extra class
+allowed is ``argparse.Namespace``.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 CHECKPOINT_FORMAT = "s2hand-engine/1"
 LATEST_NAME = "latest.t7"
 
 
 class CheckpointError(ValueError):
-    """A checkpoint file is missing, unreadable or not in the expected format."""
+    """A checkpoint file is missing, unreadable, not in the expected format or does not fit the
+    model; the message says why."""
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> Path:
@@ -144,3 +155,124 @@ class CheckpointManager:
             return
         for old in self.epoch_files()[: -self.keep_last]:
             old.unlink()
+
+
+# ---------------------------------------------------------------------- loading sub-networks
+_LIST_LIMIT = 8
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """An engine checkpoint or an original ``.t7``, read safely (tensors, plain containers and
+    ``argparse.Namespace`` only)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure is reported the same way
+        raise CheckpointError(
+            f"checkpoint {path} could not be read safely: only tensors, plain containers and "
+            f"argparse.Namespace are allowed in it ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(state, dict):
+        raise CheckpointError(f"checkpoint {path} holds a {type(state).__name__}; expected a dict "
+                              "(an s2hand checkpoint or the original's save_model output)")
+    return state
+
+
+def trained_state(module: nn.Module, constant_prefixes: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``module.state_dict()`` without the keys under ``constant_prefixes`` (fixed data such as
+    a hand model's arrays, which come from their own file)."""
+    return {k: v for k, v in module.state_dict().items() if not k.startswith(constant_prefixes)}
+
+
+def load_parts(model: nn.Module, path: str | Path, parts: Mapping[str, str],
+               key: str = "pretrain_model", require_all: bool = False,
+               constant_prefixes: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """Load the sub-networks ``parts`` that both ``model`` and the checkpoint at ``path`` have.
+
+    Args:
+        parts: sub-network (attribute of ``model``) -> its key in an original ``.t7``.
+        key: config key naming the file, for messages.
+        require_all: every part the model has must be in the file.
+        constant_prefixes: per part, state-dict prefixes that are not stored in original files.
+
+    Returns:
+        ``{"loaded": names, "epoch": stored epoch or None}``. Each part loads strictly; when any
+        chosen part does not fit, nothing is loaded.
+
+    Raises:
+        CheckpointError: naming ``key``, the file and every missing, unexpected or wrongly shaped
+            key (and the model's hints, ``model.checkpoint_hints(part, given)``, when it has them).
+    """
+    path = Path(path)
+    wanted = [p for p in parts if getattr(model, p, None) is not None]
+    try:
+        state = read_checkpoint(path)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{key}: {exc}") from None
+    ours = state.get("format") == CHECKPOINT_FORMAT
+    subs = _our_parts(model, state, wanted) if ours else {
+        p: state[parts[p]] for p in wanted if parts[p] in state}
+    prefixes = {} if ours else dict(constant_prefixes or {})
+    problems = [line for p, given in subs.items()
+                for line in _part_problems(model, p, given, prefixes.get(p, ()))]
+    if problems:
+        raise CheckpointError(f"{key}: checkpoint {path} does not fit the model:\n  "
+                              + "\n  ".join(problems))
+    loaded = list(subs)
+    if not loaded:
+        in_file = sorted(k for k in state if k in parts.values())
+        raise CheckpointError(f"{key}: {path} holds none of the sub-networks this model has "
+                              f"({', '.join(wanted) or 'none'}; the file has {in_file}); check "
+                              "train_requires/test_requires and the file")
+    missing = sorted(set(wanted) - set(loaded))
+    if require_all and missing:
+        raise CheckpointError(f"{key}: {path} has no weights for {', '.join(missing)}")
+    for part in loaded:
+        # strict=False only for the constants absent from original files; every other key was
+        # checked above.
+        getattr(model, part).load_state_dict(dict(subs[part]), strict=not prefixes.get(part))
+    epoch = state.get("epoch")
+    return {"loaded": loaded, "epoch": None if epoch is None else int(epoch)}
+
+
+def _our_parts(model: nn.Module, state: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
+    full = state["model"]
+    subs = {}
+    for part in wanted:
+        prefix = part + "."
+        sub = {k[len(prefix):]: v for k, v in full.items() if k.startswith(prefix)}
+        if sub:
+            # Non-persistent buffers (e.g. the hand model's arrays) are derived data, not weights;
+            # files from versions that saved them still load.
+            module = getattr(model, part)
+            derived = {n for n, _ in module.named_buffers()} - set(module.state_dict())
+            subs[part] = {k: v for k, v in sub.items() if k not in derived}
+    return subs
+
+
+def _part_problems(model: nn.Module, part: str, given: Any,
+                   constant_prefixes: tuple[str, ...]) -> list[str]:
+    if not isinstance(given, Mapping):
+        return [f"[{part}] is a {type(given).__name__}, expected a state_dict"]
+    expected = trained_state(getattr(model, part), constant_prefixes)
+    missing = [k for k in expected if k not in given]
+    unexpected = [k for k in given if k not in expected]
+    wrong = [f"{k}: file {_shape(given[k])} vs model {tuple(v.shape)}"
+             for k, v in expected.items() if k in given and _shape(given[k]) != tuple(v.shape)]
+    problems = []
+    for label, keys in (("missing keys", missing), ("unexpected keys", unexpected),
+                        ("wrong shapes", wrong)):
+        if keys:
+            shown = ", ".join(keys[:_LIST_LIMIT])
+            more = f" (+{len(keys) - _LIST_LIMIT} more)" if len(keys) > _LIST_LIMIT else ""
+            problems.append(f"[{part}] {len(keys)} {label}: {shown}{more}")
+    hints = getattr(model, "checkpoint_hints", None)
+    if problems and hints is not None:
+        problems += hints(part, given)
+    return problems
+
+
+def _shape(value: Any) -> tuple[int, ...] | str:
+    return tuple(value.shape) if isinstance(value, torch.Tensor) else f"a {type(value).__name__}"

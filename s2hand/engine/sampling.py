@@ -13,7 +13,7 @@ Exact resume needs two things from the data side:
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -50,25 +50,33 @@ class SeededDataset(Dataset):
 
 
 class ResumableSampler(Sampler):
-    """Batch sampler over ``range(num_samples)`` for one epoch at a time.
+    """Batch sampler over one or several concatenated datasets, one epoch at a time.
+
+    With several datasets (``num_samples`` a sequence of sizes, the datasets laid end to end as
+    in :class:`s2hand.data.TaggedConcat`) every batch comes from one dataset and the datasets
+    take turns, one batch each, as the original's ``ConcatDataloader`` (s2hand.md §4.1); the
+    epoch ends when the first dataset runs out of full batches. So a batch always has a single
+    dataset and its per-dataset settings (e.g. ``losses_frei``) apply.
 
     Args:
-        num_samples: dataset length.
+        num_samples: dataset length, or the lengths of the concatenated datasets.
         batch_size: per-rank batch size.
-        shuffle: permute with a generator seeded by ``(seed, epoch)``.
-        drop_last: drop a last incomplete batch (per rank).
+        shuffle: permute each dataset with a generator seeded by ``(seed, epoch, dataset)``.
+        drop_last: drop a last incomplete batch (per rank and dataset).
         rank, world_size: distributed sharding; every rank gets the same number of batches.
         max_batches: cap on batches per epoch (None = all).
 
     Yields lists of ``(epoch, index)`` pairs, for :class:`SeededDataset`.
     """
 
-    def __init__(self, num_samples: int, batch_size: int, shuffle: bool = True, seed: int = 0,
-                 drop_last: bool = True, rank: int = 0, world_size: int = 1,
+    def __init__(self, num_samples: int | Sequence[int], batch_size: int, shuffle: bool = True,
+                 seed: int = 0, drop_last: bool = True, rank: int = 0, world_size: int = 1,
                  max_batches: int | None = None):
-        if num_samples <= 0:
-            raise ValueError("ResumableSampler: the dataset is empty")
-        self.num_samples = num_samples
+        sizes = [num_samples] if isinstance(num_samples, int) else list(num_samples)
+        if not sizes or min(sizes) <= 0:
+            raise ValueError(f"ResumableSampler: a dataset is empty (sizes {sizes})")
+        self.sizes = sizes
+        self.offsets = [sum(sizes[:k]) for k in range(len(sizes))]
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
@@ -84,30 +92,45 @@ class ResumableSampler(Sampler):
         self.epoch = epoch
         self.start_batch = start_batch
 
-    def _rank_indices(self) -> list[int]:
+    def _rank_indices(self, k: int) -> list[int]:
+        """This rank's share of dataset ``k``'s epoch order (indices into the concatenation)."""
+        size = self.sizes[k]
         if self.shuffle:
-            gen = torch.Generator().manual_seed(_mix(self.seed, self.epoch))
-            order = torch.randperm(self.num_samples, generator=gen).tolist()
+            # Dataset 0 keeps the single-dataset seed, so one dataset orders as it always did.
+            mix = _mix(self.seed, self.epoch) if k == 0 else _mix(self.seed, self.epoch, k)
+            order = torch.randperm(size, generator=torch.Generator().manual_seed(mix)).tolist()
         else:
-            order = list(range(self.num_samples))
-        per_rank = -(-self.num_samples // self.world_size)
+            order = list(range(size))
+        per_rank = -(-size // self.world_size)
         order += order[: per_rank * self.world_size - len(order)]  # pad so ranks stay in step
-        return order[self.rank :: self.world_size]
+        return [self.offsets[k] + i for i in order[self.rank :: self.world_size]]
 
-    def batches_per_epoch(self) -> int:
-        per_rank = -(-self.num_samples // self.world_size)
+    def _dataset_batches(self, k: int) -> int:
+        per_rank = -(-self.sizes[k] // self.world_size)
         full, rest = divmod(per_rank, self.batch_size)
         count = full if (self.drop_last or rest == 0) else full + 1
         if count == 0:
-            raise ValueError(f"ResumableSampler: {self.num_samples} samples give no full batch of "
+            raise ValueError(f"ResumableSampler: {self.sizes[k]} samples give no full batch of "
                              f"{self.batch_size} per rank with drop_last; lower the batch size")
-        return count if self.max_batches is None else min(count, self.max_batches)
+        return count
+
+    def _schedule(self) -> list[tuple[int, int]]:
+        """``(dataset, batch number within it)`` of every batch of the epoch, in order."""
+        counts = [self._dataset_batches(k) for k in range(len(self.sizes))]
+        shortest = min(counts)
+        order = [(k, b) for b in range(shortest) for k in range(len(counts))]
+        # The datasets before the first shortest one still have a batch in the last round.
+        order += [(k, shortest) for k in range(counts.index(shortest))]
+        return order if self.max_batches is None else order[: self.max_batches]
+
+    def batches_per_epoch(self) -> int:
+        return len(self._schedule())
 
     def __len__(self) -> int:
         return max(self.batches_per_epoch() - self.start_batch, 0)
 
     def __iter__(self) -> Iterator[list[tuple[int, int]]]:
-        indices = self._rank_indices()
-        for b in range(self.start_batch, self.batches_per_epoch()):
-            chunk = indices[b * self.batch_size : (b + 1) * self.batch_size]
+        indices = {k: self._rank_indices(k) for k in range(len(self.sizes))}
+        for k, b in self._schedule()[self.start_batch :]:
+            chunk = indices[k][b * self.batch_size : (b + 1) * self.batch_size]
             yield [(self.epoch, i) for i in chunk]

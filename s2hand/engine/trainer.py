@@ -110,8 +110,10 @@ class Trainer:
         self.on_evaluate = on_evaluate
         self.use_amp = cfg.amp and device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        # A concatenation of several datasets (``sizes``) is sampled one dataset per batch.
         self.sampler = ResumableSampler(
-            len(dataset), cfg.batch_size, shuffle=True, seed=cfg.seed, drop_last=True,
+            getattr(dataset, "sizes", None) or len(dataset), cfg.batch_size, shuffle=True,
+            seed=cfg.seed, drop_last=True,
             rank=self.dist.rank, world_size=self.dist.world_size,
             max_batches=cfg.max_iters_per_epoch)
         # A private generator keeps DataLoader start-up from drawing on the global RNG, whose

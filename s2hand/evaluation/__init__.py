@@ -1,7 +1,7 @@
-"""s2hand.evaluation: official FreiHAND/HO3D metrics, submissions, reports and refinement.
+"""s2hand.evaluation: official FreiHAND/HO3D metrics, submissions and reports (no model, no
+optimiser; S2HAND's test-time refinement is :mod:`s2hand.methods.s2hand.refinement`).
 
-See docs/evaluation.md. ``refine`` (test-time MANO fitting) is imported lazily from
-``s2hand.evaluation.refinement`` so that the metrics do not pull in the hand/loss packages.
+See docs/evaluation.md.
 """
 
 from s2hand.evaluation.evaluate import (
@@ -51,18 +51,9 @@ __all__ = [
     "read_gt",
     "read_pred_json",
     "read_scores",
-    "RefineResult",
-    "refine",
     "to_submission_frame",
     "write_pred_json",
     "write_report",
     "write_scores",
 ]
 
-
-def __getattr__(name: str) -> object:
-    if name in ("refine", "RefineResult"):
-        from s2hand.evaluation import refinement
-
-        return getattr(refinement, name)
-    raise AttributeError(f"module 's2hand.evaluation' has no attribute {name!r}")

@@ -1,107 +1,44 @@
-"""S2HAND loss terms (spec §3): one pure function per term plus a registry by config name.
+"""S2HAND loss terms (spec §3): one pure function per term, the torch-free table of terms
+(:mod:`s2hand.losses.terms`) and the registry that evaluates them by config name.
 
-See docs/losses.md for every formula, weight and deviation from the original.
+See docs/losses.md for every formula, weight and deviation from the original. Names are
+imported on first use, so that the configuration can read :mod:`s2hand.losses.terms` without
+importing torch.
 """
 
-from s2hand.losses._checks import LossInputError, weighted_mean
-from s2hand.losses.appearance import (
-    mean_rgb_loss,
-    photometric_loss,
-    silhouette_loss,
-    texture_outlier_loss,
-)
-from s2hand.losses.bones import bone_direction_loss
-from s2hand.losses.geometry import project_points
-from s2hand.losses.joints3d import (
-    MEAN_SCALE_M,
-    joint_3d_loss,
-    joint_3d_norm_loss,
-    mscale_loss,
-    reference_bone_length,
-    scale_loss,
-    shape_loss,
-)
-from s2hand.losses.keypoints import (
-    OPEN_2DJ_JOINT_WEIGHTS,
-    hm_integral_loss,
-    joint_2d_loss,
-    kp_cons_loss,
-    open_2dj_de_loss,
-    open_2dj_loss,
-    robust_rho,
-)
-from s2hand.losses.laplacian import (
-    apply_laplacian,
-    cotangent_laplacian,
-    cotangent_weights,
-    triangle_loss,
-)
-from s2hand.losses.pose_prior import (
-    TSA_AXIS_WEIGHTS,
-    TSA_POSE_BOUNDS,
-    tsa_pose_bounds,
-    tsa_pose_loss,
-)
-from s2hand.losses.registry import (
-    DEFAULT_WEIGHTS,
-    LOSS_NAMES,
-    LOSS_TERMS,
-    LossTerm,
-    computable_losses,
-    compute_losses,
-    nonfinite_terms,
-    total_loss,
-)
-from s2hand.losses.ssim import (
-    gaussian_window,
-    ssim,
-    ssim_inrgb_depth_loss,
-    ssim_tex_depth_loss,
-    ssim_tex_loss,
-)
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_WEIGHTS",
-    "LOSS_NAMES",
-    "LOSS_TERMS",
-    "MEAN_SCALE_M",
-    "OPEN_2DJ_JOINT_WEIGHTS",
-    "TSA_AXIS_WEIGHTS",
-    "TSA_POSE_BOUNDS",
-    "LossInputError",
-    "LossTerm",
-    "apply_laplacian",
-    "bone_direction_loss",
-    "computable_losses",
-    "compute_losses",
-    "cotangent_laplacian",
-    "cotangent_weights",
-    "gaussian_window",
-    "hm_integral_loss",
-    "joint_2d_loss",
-    "joint_3d_loss",
-    "joint_3d_norm_loss",
-    "kp_cons_loss",
-    "mean_rgb_loss",
-    "mscale_loss",
-    "nonfinite_terms",
-    "open_2dj_de_loss",
-    "open_2dj_loss",
-    "photometric_loss",
-    "project_points",
-    "reference_bone_length",
-    "robust_rho",
-    "scale_loss",
-    "shape_loss",
-    "silhouette_loss",
-    "ssim",
-    "ssim_inrgb_depth_loss",
-    "ssim_tex_depth_loss",
-    "ssim_tex_loss",
-    "texture_outlier_loss",
-    "total_loss",
-    "triangle_loss",
-    "tsa_pose_bounds",
-    "tsa_pose_loss",
-    "weighted_mean",
-]
+from importlib import import_module
+
+_EXPORTS = {
+    "_checks": ("LossInputError", "weighted_mean"),
+    "appearance": ("mean_rgb_loss", "photometric_loss", "silhouette_loss",
+                   "texture_outlier_loss"),
+    "bones": ("bone_direction_loss",),
+    "geometry": ("project_points",),
+    "joints3d": ("MEAN_SCALE_M", "joint_3d_loss", "joint_3d_norm_loss", "mscale_loss",
+                 "reference_bone_length", "scale_loss", "shape_loss"),
+    "keypoints": ("OPEN_2DJ_JOINT_WEIGHTS", "hm_integral_loss", "joint_2d_loss", "kp_cons_loss",
+                  "open_2dj_de_loss", "open_2dj_loss", "robust_rho"),
+    "laplacian": ("apply_laplacian", "cotangent_laplacian", "cotangent_weights",
+                  "triangle_loss"),
+    "pose_prior": ("TSA_AXIS_WEIGHTS", "TSA_POSE_BOUNDS", "tsa_pose_bounds", "tsa_pose_loss"),
+    "registry": ("LOSS_TERMS", "LossTerm", "computable_losses", "compute_losses", "total_loss"),
+    "ssim": ("gaussian_window", "ssim", "ssim_inrgb_depth_loss", "ssim_tex_depth_loss",
+             "ssim_tex_loss"),
+    "terms": ("DEFAULT_WEIGHTS", "LOSS_NAMES", "TERMS", "TermSpec"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 's2hand.losses' has no attribute {name!r}")
+    return getattr(import_module(f"s2hand.losses.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -2,18 +2,20 @@
 
 The two branches share no features; they are coupled only by losses. Sub-modules carry the
 original names (``encoder``, ``hand_decoder``, ``rgb2hm``, ``texture_light_from_low``) so the
-original checkpoints map one to one (see :mod:`s2hand.models.checkpoint`). The module is built
+original checkpoints map one to one (:data:`S2HandNet.FILE_KEYS`, read by
+:func:`s2hand.engine.checkpoint.load_parts`). The module is built
 by :func:`s2hand.models.build_model`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from s2hand.config.names import REQUIRE_NAMES
 from s2hand.render.projection import project_points
 
 from .encoder import Encoder
@@ -25,7 +27,6 @@ from .small_encoder import SmallConvEncoder
 from .texture_light import TextureLightHead
 
 TASKS = ("train", "hm_train")
-REQUIRE_NAMES = frozenset({"heatmaps", "joints", "verts", "textures", "lights"})
 # Depth at or beyond this is zeroed after rendering, as the original (§2.9, §6 Q7).
 MAX_RENDER_DEPTH = 1.0
 
@@ -68,6 +69,30 @@ class S2HandNet(nn.Module):
         self.texture_light_from_low = texture_light_from_low
         self.renderer = renderer
         self.image_size = image_size
+
+    #: Sub-network -> its key in an original ``.t7`` (§5.2-5.3).
+    FILE_KEYS = {"encoder": "encoder", "hand_decoder": "decoder", "rgb2hm": "rgb2hm",
+                 "texture_light_from_low": "texture_light_from_low"}
+    #: State-dict prefixes of fixed hand-model data (not in original files, never trained).
+    CONSTANT_PREFIXES = {"hand_decoder": ("mano_layer.",)}
+
+    def checkpoint_hints(self, part: str, given: Mapping[str, Tensor]) -> list[str]:
+        """Why a sub-network's weights from a file may not fit (called on a mismatch)."""
+        if part == "encoder":
+            return [f"(the model's encoder is {type(self.encoder).__name__}; a checkpoint "
+                    'trained with another config key "encoder" does not fit it)']
+        if part != "texture_light_from_low":
+            return []
+        mine = self.texture_light_from_low.state_dict()
+        for key in ("texture_reg.2.bias", "texture_reg.2.weight"):
+            theirs = given.get(key)
+            if isinstance(theirs, Tensor) and theirs.dim() > 0 and key in mine \
+                    and theirs.shape != mine[key].shape:
+                return [f"[{part}] the texture head predicts one colour per face: the file was "
+                        f"trained with a {theirs.shape[0] // 3}-face hand model, this model's "
+                        f"hand has {self.texture_light_from_low.num_faces} faces; build the "
+                        "model with the same hand model (MANO for the released checkpoints)"]
+        return []
 
     @property
     def has_3d_branch(self) -> bool:

@@ -6,6 +6,7 @@ Stages (each a pure function on tensors): :func:`project_to_ndc` -> :func:`raste
 :func:`soft_edges`. :class:`Renderer` chains them.
 """
 
+from .backends import BACKENDS, make_renderer
 from .compositing import (
     add_edge_gradient,
     composite_depth,
@@ -15,10 +16,10 @@ from .compositing import (
     to_image,
 )
 from .errors import RenderInputError
-from .nr_backend import BACKENDS, NeuralRendererBackend, make_renderer
+from .nr_backend import NeuralRendererBackend
 from .planes import evaluate_planes, face_planes
-from .projection import ndc_to_pixel, pixel_centres_ndc, project_points, project_to_ndc
-from .rasterize import Fragments, face_orientation, faces_to_pixels, rasterize
+from .projection import ndc_to_pixel, project_points, project_to_ndc
+from .rasterize import Fragments, rasterize
 from .renderer import OUTPUT_NAMES, Renderer, RenderOutput
 from .shading import NR_DEFAULT_LIGHTS, Lights, face_light, face_normals, shade_fragments
 from .soft import SoftEdges, soft_edges
@@ -42,11 +43,8 @@ __all__ = [
     "evaluate_planes",
     "face_light",
     "face_normals",
-    "face_orientation",
     "face_planes",
-    "faces_to_pixels",
     "ndc_to_pixel",
-    "pixel_centres_ndc",
     "output_pixel_ids",
     "project_points",
     "project_to_ndc",

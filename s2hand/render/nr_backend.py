@@ -14,10 +14,8 @@ import torch
 from torch import Tensor, nn
 
 from .errors import RenderInputError
-from .renderer import OUTPUT_NAMES, Renderer, RenderOutput
+from .renderer import OUTPUT_NAMES, RenderOutput
 from .shading import NR_DEFAULT_LIGHTS
-
-BACKENDS = ("torch", "nr")
 
 
 class NeuralRendererBackend(nn.Module):
@@ -78,11 +76,3 @@ class NeuralRendererBackend(nn.Module):
                             depth=depth * (alpha >= 1) if "depth" in wanted else None,
                             silhouette=alpha if "silhouette" in wanted else None)
 
-
-def make_renderer(backend: str = "torch", **kwargs) -> nn.Module:
-    """Build a renderer by backend name ("torch" = :class:`Renderer`, "nr" = neural_renderer)."""
-    if backend == "torch":
-        return Renderer(**kwargs)
-    if backend == "nr":
-        return NeuralRendererBackend(**kwargs)
-    raise RenderInputError(f"renderer backend must be one of {BACKENDS}; got {backend!r}.")

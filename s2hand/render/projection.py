@@ -32,23 +32,13 @@ def project_points(xyz: Tensor, K: Tensor) -> Tensor:
     return uvw[..., :2] / uvw[..., 2:3]
 
 
-def project_to_ndc(
-    vertices: Tensor,
-    K: Tensor,
-    orig_size: float,
-    R: Tensor | None = None,
-    t: Tensor | None = None,
-    dist_coeffs: Tensor | None = None,
-) -> Tensor:
-    """Project points to NR's NDC.
+def project_to_ndc(vertices: Tensor, K: Tensor, orig_size: float) -> Tensor:
+    """Project camera-frame points to NR's NDC.
 
     Args:
-        vertices: (B,V,3) points; camera frame when ``R``/``t`` are None.
+        vertices: (B,V,3) camera-frame points (R = I, t = 0 as S2HAND renders).
         K: (B,3,3) or (1,3,3) OpenCV intrinsics in pixels of an ``orig_size`` square image.
         orig_size: side in pixels of the image K refers to.
-        R: optional (B,3,3) rotation, ``X_c = X R^T + t``.
-        t: optional (B,1,3) or (B,3) translation.
-        dist_coeffs: optional (B,5) or (1,5) OpenCV distortion ``[k1,k2,p1,p2,k3]``.
 
     Returns:
         (B,V,3): NDC x (right), NDC y (up), camera-space Z.
@@ -62,32 +52,15 @@ def project_to_ndc(
             f"K has batch size {K.shape[0]} but vertices have batch size {vertices.shape[0]}; "
             "expected the same batch size (or 1 to broadcast)."
         )
-    points = vertices
-    if R is not None:
-        points = points @ R.transpose(-1, -2)
-    if t is not None:
-        points = points + t.reshape(t.shape[0], 1, 3)
-    z = points[..., 2]
-    x = points[..., 0] / (z + PROJECTION_EPS)
-    y = points[..., 1] / (z + PROJECTION_EPS)
-    if dist_coeffs is not None:
-        x, y = _distort(x, y, dist_coeffs)
-    K = K.to(points.dtype)
+    z = vertices[..., 2]
+    x = vertices[..., 0] / (z + PROJECTION_EPS)
+    y = vertices[..., 1] / (z + PROJECTION_EPS)
+    K = K.to(vertices.dtype)
     u = K[:, 0, 0, None] * x + K[:, 0, 1, None] * y + K[:, 0, 2, None]
     v = K[:, 1, 0, None] * x + K[:, 1, 1, None] * y + K[:, 1, 2, None]
     v = orig_size - v
     half = orig_size / 2.0
     return torch.stack(((u - half) / half, (v - half) / half, z), dim=-1)
-
-
-def _distort(x: Tensor, y: Tensor, dist_coeffs: Tensor) -> tuple[Tensor, Tensor]:
-    """OpenCV radial-tangential distortion of normalised coordinates (B,V) each."""
-    k1, k2, p1, p2, k3 = (dist_coeffs[:, i, None].to(x.dtype) for i in range(5))
-    r2 = x * x + y * y
-    radial = 1 + k1 * r2 + k2 * r2 * r2 + k3 * r2 * r2 * r2
-    xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
-    yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
-    return xd, yd
 
 
 def ndc_to_pixel(xy: Tensor, size: int) -> Tensor:
@@ -99,10 +72,3 @@ def ndc_to_pixel(xy: Tensor, size: int) -> Tensor:
     col = 0.5 * (xy[..., 0] * size + size - 1)
     row = 0.5 * (size - 1 - xy[..., 1] * size)
     return torch.stack((col, row), dim=-1)
-
-
-def pixel_centres_ndc(cols: Tensor, rows: Tensor, size: int) -> tuple[Tensor, Tensor]:
-    """NDC coordinates of integer pixel centres (inverse of :func:`ndc_to_pixel`)."""
-    x = (2 * cols + 1 - size) / size
-    y = -(2 * rows + 1 - size) / size
-    return x, y

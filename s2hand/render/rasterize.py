@@ -74,23 +74,10 @@ def signed_area(face_ndc: Tensor) -> Tensor:
     )
 
 
-def face_orientation(face_ndc: Tensor) -> Tensor:
-    """(B,F) bool: True where the face is not culled by NR's rule (counter-clockwise in NDC).
-
-    NR culls when ``(y2-y0)(x1-x0) < (y1-y0)(x2-x0)``; zero-area faces count as front.
-    """
-    return signed_area(face_ndc) >= 0
-
-
 def faces_to_pixels(face_ndc: Tensor, size: int) -> Tensor:
     """(B,F,3,3) NDC corners -> (B*F,3,3) corners as (col, row, z) of a ``size`` raster."""
     pix = ndc_to_pixel(face_ndc[..., :2], size)
     return torch.cat((pix, face_ndc[..., 2:]), dim=-1).reshape(-1, 3, 3)
-
-
-def inside_tolerance(dtype: torch.dtype) -> float:
-    """Slack on barycentrics for the edge-inclusive test, a few ulps of the working precision."""
-    return 16 * torch.finfo(dtype).eps
 
 
 def rasterize(

@@ -68,7 +68,7 @@ def _step_fn(task, model: torch.nn.Module, batch: dict) -> Callable[[], None]:
 
 def run(args: argparse.Namespace) -> None:
     from s2hand.config import config_from_dict
-    from s2hand.engine.hand_task import HandTask
+    from s2hand.experiment.s2hand_method import S2HandMethod
     from s2hand.models import build_model
 
     requires = REQUIRES[args.requires]
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> None:
                                                                            "kp_cons")]
     config = config_from_dict({"losses": losses, "train_requires": requires,
                                "test_requires": requires, "freeze_hm_estimator": False})
-    task = HandTask(config, out_dir=".")
+    task = S2HandMethod(config).build_task(out_dir=Path("."), logger=None)
     rows = []
     print(machine_description())
     for device in devices():

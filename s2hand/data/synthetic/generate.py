@@ -7,7 +7,7 @@ import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -144,3 +144,25 @@ def ensure_synthetic(layout: Literal["freihand", "ho3d"], out_dir: str | Path | 
     generate_synthetic(layout, out, num_train, num_eval, seed, hand_model, **kwargs)
     return True
 
+
+
+def scene_for(layout: Literal["freihand", "ho3d"], overrides: dict[str, Any],
+              root: str | Path) -> SceneParams:
+    """The layout's default scene with ``overrides`` (SceneParams keyword arguments) applied.
+
+    :func:`ensure_synthetic` compares only sizes, seed and layout with a dataset already on
+    disk, so a dataset at ``root`` generated with other scene ranges is refused here rather
+    than silently reused.
+    """
+    scene = replace(HO3D_SCENE if layout == "ho3d" else SceneParams(), **overrides)
+    marker = Path(root) / MARKER
+    if marker.is_file():
+        have = json.loads(marker.read_text()).get("scene", {})
+        want = json.loads(json.dumps(asdict(scene)))
+        diff = [f"{k}: {have.get(k)} on disk, {v} wanted" for k, v in want.items()
+                if have.get(k) != v]
+        if diff:
+            raise DataError(f"{marker}: the synthetic dataset there was generated with other "
+                            f"synthetic_data.scene settings ({', '.join(diff)}). Delete the "
+                            "folder to regenerate it or point the config at another folder.")
+    return scene

@@ -1,23 +1,28 @@
 """The S2HAND task for the generic trainer: the training step, figures, and the test pass
-(predictions, self-supervised test losses, ``pred.json``, metrics when GT exists, meshes)."""
+(predictions, self-supervised test losses, ``pred.json``, metrics when GT exists, meshes).
+
+It takes typed settings (:class:`TaskSettings`), never the experiment config; the experiment
+layer fills them in (:mod:`s2hand.experiment.s2hand_method`).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
 
-from s2hand.losses import compute_losses, total_loss
-from s2hand.losses.registry import LossInputError
+from s2hand.engine.metrics_log import MetricsLogger
+from s2hand.engine.trainer import StepOutput, move_to_device
+from s2hand.losses import computable_losses, compute_losses, total_loss
 
-from .metrics_log import MetricsLogger
-from .trainer import StepOutput, move_to_device
-from .visualize import export_obj, save_panel, save_per_image
+from .figures import export_obj, save_panel, save_per_image
 
 log = logging.getLogger(__name__)
 
@@ -25,32 +30,72 @@ log = logging.getLogger(__name__)
 MIN_TOTAL_LOSS = 1e-10
 
 
+class EvalSplit(Protocol):
+    """One evaluation split (see :class:`s2hand.experiment.data.EvalSplit`)."""
+
+    loader: Any  # yields normalised batches
+    has_gt: bool  # 3D ground truth present: metrics are computed
+    convention: str  # evaluation convention ("freihand" or "ho3d")
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """What the step and the test pass need.
+
+    Attributes:
+        train_requires, test_requires: network outputs computed in training / testing.
+        task: ``"train"`` or ``"hm_train"`` (2D branch only).
+        losses: dataset name -> loss names summed for its batches.
+        loss_weights: ``lambda_*`` key -> weight.
+        demo_freq, demo_freq_evaluation: figure period in training / test iterations (0: off).
+        img_wise_save: also save per-image figures.
+        export_obj: write predicted meshes in test passes.
+        refinement_steps: test-time refinement iterations (0: no refinement).
+        refine_shape: let the refinement change the betas.
+    """
+
+    train_requires: tuple[str, ...]
+    test_requires: tuple[str, ...]
+    task: str
+    losses: Mapping[str, tuple[str, ...]]
+    loss_weights: Mapping[str, float]
+    demo_freq: int = 0
+    demo_freq_evaluation: int = 0
+    img_wise_save: bool = False
+    export_obj: bool = False
+    refinement_steps: int = 0
+    refine_shape: bool = False
+
+
 class HandTask:
-    """Holds what the step and test functions need from the config.
+    """The S2HAND training step and test pass.
 
     Args:
-        config: an ``ExperimentConfig``.
+        settings: see :class:`TaskSettings`.
         out_dir: ``base_out_path`` (pictures go to ``pic/``, predictions to ``json/``,
             meshes to ``obj/``).
         logger: metrics sink for TensorBoard images.
     """
 
-    def __init__(self, config: Any, out_dir: Path, logger: MetricsLogger | None = None):
-        self.config = config
+    def __init__(self, settings: TaskSettings, out_dir: Path,
+                 logger: MetricsLogger | None = None):
+        self.settings = settings
         self.out_dir = Path(out_dir)
         self.logger = logger
-        self.train_requires = list(config.train_requires)
-        self.test_requires = list(config.test_requires)
 
     # ------------------------------------------------------------------ training
     def losses_for(self, batch: dict) -> list[str]:
+        """Loss names of a batch's dataset (every batch comes from one dataset)."""
         names = set(batch["dataset"])
-        return self.config.losses_for(names.pop()) if len(names) == 1 else list(self.config.losses)
+        if len(names) != 1:
+            raise ValueError(f"a batch mixes the datasets {sorted(names)}; per-dataset losses "
+                             "need batches of one dataset")
+        return list(self.settings.losses[names.pop()])
 
     def train_step(self, model: nn.Module, batch: dict) -> StepOutput:
-        output = model(batch["images"], batch["Ks"], requires=self.train_requires,
-                       task=self.config.task)
-        terms = compute_losses(self.losses_for(batch), output, batch, self.config)
+        s = self.settings
+        output = model(batch["images"], batch["Ks"], requires=s.train_requires, task=s.task)
+        terms = compute_losses(self.losses_for(batch), output, batch, s.loss_weights)
         loss = total_loss(terms)
         scalars = {name: float(value.detach()) for name, value in terms.items()}
         if bool(torch.isfinite(loss)) and float(loss.detach()) < MIN_TOTAL_LOSS:
@@ -59,23 +104,23 @@ class HandTask:
 
     def on_iteration(self, trainer: Any, batch: dict, output: StepOutput) -> None:
         """Training figure every ``demo_freq`` iterations (rank 0)."""
-        freq = self.config.demo_freq
+        freq = self.settings.demo_freq
         if freq <= 0 or trainer.iteration % freq != 0 or output.extras is None:
             return
         label = trainer.cfg.epoch_offset + trainer.epochs_done + 1
         path = self.out_dir / "pic" / "train" / f"{label:04d}_{trainer.iteration:07d}.png"
         image = save_panel(path, batch, output.extras, title=f"train epoch {label} "
                            f"iteration {trainer.iteration}")
-        if self.config.img_wise_save:
+        if self.settings.img_wise_save:
             save_per_image(path.parent / "per_images", path.stem, batch, output.extras)
         if self.logger is not None:
             self.logger.log_image("training", image, trainer.iteration)
 
     # ------------------------------------------------------------------ testing
     @torch.no_grad()
-    def run_test(self, model: nn.Module, loaders: dict, device: torch.device, epoch: int,
-                 tag: str = "test") -> dict[str, Any]:
-        """One pass over every evaluation loader.
+    def run_test(self, model: nn.Module, splits: Mapping[str, EvalSplit], device: torch.device,
+                 epoch: int, tag: str = "test") -> dict[str, Any]:
+        """One pass over every evaluation split.
 
         Returns ``{"losses": {name: mean}, "scores": {dataset: official scores} ,
         "pred_files": [paths]}``; ``pred.json`` goes to ``json/<tag>/<epoch>/`` (one folder per
@@ -85,9 +130,9 @@ class HandTask:
         model.eval()
         result: dict[str, Any] = {"losses": {}, "scores": {}, "pred_files": []}
         try:
-            for name, (loader, has_gt) in loaders.items():
-                sub = name if len(loaders) > 1 else ""
-                res = self._test_one(model, name, loader, has_gt, device, epoch, tag, sub)
+            for name, split in splits.items():
+                sub = name if len(splits) > 1 else ""
+                res = self._test_one(model, name, split, device, epoch, tag, sub)
                 result["losses"].update({(f"{name}/{k}" if sub else k): v
                                          for k, v in res["losses"].items()})
                 if res["scores"] is not None:
@@ -97,16 +142,16 @@ class HandTask:
             model.train(was_training)
         return result
 
-    def _test_one(self, model: nn.Module, name: str, loader: Any, has_gt: bool,
-                  device: torch.device, epoch: int, tag: str, sub: str) -> dict[str, Any]:
-        cfg = self.config
+    def _test_one(self, model: nn.Module, name: str, split: EvalSplit, device: torch.device,
+                  epoch: int, tag: str, sub: str) -> dict[str, Any]:
+        s, has_gt, convention = self.settings, split.has_gt, split.convention
         xyz, verts, gt_xyz, gt_verts, op_xyz, op_verts = [], [], [], [], [], []
         loss_sums: dict[str, float] = {}
         batches = 0
-        for it, batch in enumerate(tqdm(loader, desc=f"{tag} {name}", leave=False)):
+        for it, batch in enumerate(tqdm(split.loader, desc=f"{tag} {name}", leave=False)):
             batch = move_to_device(batch, device)
-            output = model(batch["images"], batch["Ks"], requires=self.test_requires,
-                           task=cfg.task)
+            output = model(batch["images"], batch["Ks"], requires=s.test_requires,
+                           task=s.task)
             if output.joints is not None:
                 xyz.append(output.joints.float().cpu())
                 verts.append(output.vertices.float().cpu())
@@ -120,15 +165,15 @@ class HandTask:
             for key, value in self._test_losses(output, batch).items():
                 loss_sums[key] = loss_sums.get(key, 0.0) + value
             batches += 1
-            freq = cfg.demo_freq_evaluation
+            freq = s.demo_freq_evaluation
             if freq > 0 and it % freq == 0:
                 folder = self.out_dir / "pic" / tag / sub
                 stem = f"{epoch:04d}_{it:07d}"
                 save_panel(folder / f"{stem}.png", batch, output,
                            title=f"{tag} {name} epoch {epoch} batch {it}")
-                if cfg.img_wise_save:
+                if s.img_wise_save:
                     save_per_image(folder / "per_images", stem, batch, output)
-            if cfg.export_obj and output.vertices is not None:
+            if s.export_obj and output.vertices is not None:
                 for k in range(output.vertices.shape[0]):
                     idx = int(batch["idxs"][k])
                     export_obj(self.out_dir / "obj" / tag / sub / f"{epoch:04d}_{idx:08d}.obj",
@@ -139,66 +184,55 @@ class HandTask:
         folder = self.out_dir / "json" / tag / sub / str(epoch)
         if xyz:
             pred_xyz, pred_verts = torch.cat(xyz), torch.cat(verts)
-            pred_file = write_predictions(folder / "pred.json", pred_xyz, pred_verts, name)
+            pred_file = write_predictions(folder / "pred.json", pred_xyz, pred_verts, convention)
             if has_gt:
                 scores = _scores(pred_xyz, pred_verts, torch.cat(gt_xyz), torch.cat(gt_verts),
-                                 name)
+                                 convention)
         if op_xyz:
             op_xyz_t, op_verts_t = torch.cat(op_xyz), torch.cat(op_verts)
-            write_predictions(folder / "pred_op.json", op_xyz_t, op_verts_t, name)
+            write_predictions(folder / "pred_op.json", op_xyz_t, op_verts_t, convention)
             if has_gt and scores is not None:
                 scores["refined"] = _scores(op_xyz_t, op_verts_t, torch.cat(gt_xyz),
-                                            torch.cat(gt_verts), name)
+                                            torch.cat(gt_verts), convention)
         return {"losses": losses, "scores": scores, "pred_file": str(pred_file)}
 
     def refines(self, output: Any) -> bool:
         """Test-time refinement runs when configured and the 2D and 3D branches both ran."""
-        return bool(self.config.test_refinement and output.hm_j2d is not None
+        return bool(self.settings.refinement_steps and output.hm_j2d is not None
                     and output.pose is not None)
 
     def _refine(self, model: nn.Module, output: Any, batch: dict) -> Any:
-        """MANO fitting to the 2D-branch keypoints (§5.7, with the fixes of s2hand.evaluation)."""
-        from s2hand.evaluation.refinement import refine
+        """MANO fitting to the 2D-branch keypoints (§5.7, with the fixes of :mod:`.refinement`)."""
+        from .refinement import refine
 
-        cfg = self.config
+        s = self.settings
         return refine(model.hand_decoder.mano_layer, output.rot, output.pose, output.shape,
                       output.scale, output.trans, batch["Ks"], output.hm_j2d[-1],
-                      weights=cfg.loss_weights(), steps=cfg.test_refinement_steps,
-                      refine_shape=not cfg.use_mean_shape)
+                      weights=s.loss_weights, steps=s.refinement_steps,
+                      refine_shape=s.refine_shape)
 
     def _test_losses(self, output: Any, batch: dict) -> dict[str, float]:
         """Self-supervised test losses: every configured term whose inputs the test pass has."""
-        values = {}
-        for loss_name in self.losses_for(batch):
-            try:
-                terms = compute_losses([loss_name], output, batch, self.config)
-            except LossInputError:
-                continue
-            value = float(terms[loss_name])
-            if np.isfinite(value):
-                values[loss_name] = value
-        return values
-
-
-def _eval_convention(dataset: str) -> str:
-    """``s2hand.evaluation`` dataset name ("freihand"/"ho3d") of a config dataset name."""
-    return "freihand" if dataset == "FreiHand" else "ho3d"
+        names = computable_losses(self.losses_for(batch), output, batch)
+        terms = compute_losses(names, output, batch, self.settings.loss_weights)
+        return {k: float(v) for k, v in terms.items() if np.isfinite(float(v))}
 
 
 def _scores(pred_xyz: torch.Tensor, pred_verts: torch.Tensor, gt_xyz: torch.Tensor,
-            gt_verts: torch.Tensor, dataset: str) -> dict[str, float]:
-    """Official scores of ``dataset`` from FreiHAND-order OpenCV arrays (HO3D aligns in its own
-    joint order, as its Codalab evaluation does)."""
+            gt_verts: torch.Tensor, convention: str) -> dict[str, float]:
+    """Official scores in ``convention`` from FreiHAND-order OpenCV arrays (HO3D aligns in its
+    own joint order, as its Codalab evaluation does)."""
     from s2hand.evaluation import evaluate_internal
 
     scores = evaluate_internal(pred_xyz.numpy(), pred_verts.numpy(), gt_xyz.numpy(),
-                               gt_verts.numpy(), dataset=_eval_convention(dataset))
+                               gt_verts.numpy(), dataset=convention)
     return {k: float(v) for k, v in dict(scores).items()}
 
 
-def write_predictions(path: Path, xyz: torch.Tensor, verts: torch.Tensor, dataset: str) -> Path:
-    """``pred.json`` in the Codalab format of ``dataset`` (FreiHAND; HO3D order and OpenGL
+def write_predictions(path: Path, xyz: torch.Tensor, verts: torch.Tensor,
+                      convention: str) -> Path:
+    """``pred.json`` in the Codalab format of ``convention`` (FreiHAND; HO3D order and OpenGL
     frame for joints and vertices, fixing Q4), from FreiHAND-order OpenCV predictions."""
     from s2hand.evaluation.io import write_pred_json
 
-    return write_pred_json(path, xyz.numpy(), verts.numpy(), dataset=_eval_convention(dataset))
+    return write_pred_json(path, xyz.numpy(), verts.numpy(), dataset=convention)

@@ -35,15 +35,12 @@ from s2hand.losses import (
     triangle_loss,
     tsa_pose_loss,
 )
+from s2hand.losses.terms import DEFAULT_WEIGHTS
 
-# The original's defaults (s2hand.md §3.2) for the weights the refinement reads.
+# The weights the refinement reads, with the original's defaults (s2hand.md §3.2).
 DEFAULT_REFINE_WEIGHTS: dict[str, float] = {
-    "lambda_j2d": 1e-3,
-    "lambda_bone_direc": 0.1,
-    "lambda_pose": 0.1,
-    "lambda_shape": 1e-2,
-    "lambda_mscale": 0.1,
-    "lambda_laplacian": 0.1,
+    key: DEFAULT_WEIGHTS[key] for key in ("lambda_j2d", "lambda_bone_direc", "lambda_pose",
+                                          "lambda_shape", "lambda_mscale", "lambda_laplacian")
 }
 # Multipliers the original applies on top of the training weights inside mano_fitting.
 BONE_FACTOR, POSE_FACTOR = 0.2, 3.0
@@ -109,8 +106,8 @@ def refine(layer: ManoLayer, rot: Tensor, theta: Tensor, beta: Tensor, scale: Te
             network's prediction; they are copied, not modified).
         K: (B,3,3) intrinsics of the image the keypoints live in.
         keypoints_2d: (B,21,2) 2D-branch keypoints (``hm_j2d[-1]``), FreiHAND order, pixels.
-        weights: ``lambda_*`` weights (e.g. ``ExperimentConfig.loss_weights()``); missing keys
-            take :data:`DEFAULT_REFINE_WEIGHTS`.
+        weights: ``lambda_*`` weights (the run's loss weights); missing keys take
+            :data:`DEFAULT_REFINE_WEIGHTS`.
         steps, milestones, lrs: learning rate ``lrs[i]`` from step ``milestones[i-1]`` on
             (default: 0.01, then 0.005 from step 51, 0.0025 from step 101, 151 steps).
         use_laplacian: add the Laplacian term (the original computed but dropped it).

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from openhand.geometry import HandShapeParams, build_geometry
+from openhand.pose_space import fit_pose_pca, sample_hand_poses
+from openhand.rig import joint_regressor, pose_correctives, skinning_weights
+from openhand.shape_space import fit_shape_space
 from s2hand.hand.hand_model import HandModel, validate
 from s2hand.hand.joint_orders import MANO_PARENTS
-from s2hand.hand.openhand.geometry import HandShapeParams, build_geometry
-from s2hand.hand.openhand.pose_space import fit_pose_pca, sample_hand_poses
-from s2hand.hand.openhand.rig import joint_regressor, pose_correctives, skinning_weights
-from s2hand.hand.openhand.shape_space import fit_shape_space
 
 NUM_POSE_SAMPLES = 20000
 NUM_SHAPE_SAMPLES = 200

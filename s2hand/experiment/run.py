@@ -1,9 +1,9 @@
-"""S2HAND wiring of the generic trainer: ``run_experiment(config) -> dict``.
+"""One run from a config: ``run_experiment(config) -> dict``.
 
-Training: (synthetic data on first use) → model from ``train_requires ∪ test_requires`` →
-``pretrain_*`` → freezing → an initial test pass (scores of the untrained model, when the
-evaluation split has GT) → the trainer (test pass, ``pred.json`` and checkpoint every
-``save_interval`` epochs and after the last) → ``scores.json``. Evaluation: one test pass.
+Training: (synthetic data on first use) → the method's model → its pretrained weights →
+freezing → an initial test pass (scores of the untrained model, when the evaluation split has
+GT) → the generic trainer (test pass, ``pred.json`` and checkpoint every ``save_interval``
+epochs and after the last) → ``scores.json``. Evaluation: one test pass.
 Output tree (§5.8): ``<base_out_path>/{train.log, config.json, scores.json, summary.json,
 logs/metrics.{csv,jsonl}, model/, pic/, json/, obj/}``.
 """
@@ -20,16 +20,20 @@ from typing import Any
 import numpy as np
 import torch
 
-from s2hand.data import prepare_synthetic
+from s2hand.config import ExperimentConfig, config_to_dict, save_config
+from s2hand.data import collate_tagged
+from s2hand.engine import (
+    CheckpointManager,
+    MetricsLogger,
+    Trainer,
+    TrainerConfig,
+    build_optimizer,
+    build_scheduler,
+)
+from s2hand.engine.distributed import DistInfo, barrier, cleanup, init_distributed, resolve_device
 
-from .checkpoint import CheckpointManager
-from .distributed import barrier, cleanup, init_distributed, resolve_device
-from .hand_data import build_eval_loaders, build_train_dataset, collate_tagged
-from .hand_task import HandTask
-from .metrics_log import MetricsLogger
-from .optim import build_optimizer, build_scheduler
-from .pretrained import apply_freezing, load_pretrained
-from .trainer import Trainer, TrainerConfig
+from .data import EvalSplit, build_eval_splits, build_train_dataset, prepare_synthetic
+from .method import Task, build_method
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def run_experiment(config: Any) -> dict:
+def run_experiment(config: ExperimentConfig) -> dict:
     """Build data, model, losses and optimiser from an ``ExperimentConfig`` and run its mode.
 
     Returns the run summary (also written to ``<base_out_path>/summary.json``): the trainer's
@@ -69,10 +73,8 @@ def run_experiment(config: Any) -> dict:
         cleanup(dist)
 
 
-def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
-    from s2hand.config import config_to_dict, save_config
-    from s2hand.models import build_model
-
+def _run(config: ExperimentConfig, dist: DistInfo, device: torch.device, out_dir: Path) -> dict:
+    method = build_method(config)
     if dist.is_main:
         for sub in ("model", "pic", "json", "obj"):
             (out_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -80,22 +82,19 @@ def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
         prepare_synthetic(config)
     barrier(dist)
     seed_everything(config.seed)
-    model = build_model(sorted(config.all_requires), hand_model=config.hand_model,
-                        use_mean_shape=config.use_mean_shape, image_size=config.image_size,
-                        renderer=config.renderer, encoder_weights=config.encoder_weights,
-                        encoder=config.encoder, encoder_input_size=config.encoder_input_size)
-    epoch_offset = load_pretrained(model, config)
-    frozen = apply_freezing(model, config)
+    model = method.build_model()
+    epoch_offset = method.load_pretrained(model)
+    frozen = method.freeze(model)
     if frozen:
         log.info("frozen sub-networks (eval-mode BatchNorm): %s", ", ".join(frozen))
     model.to(device)
     logger = MetricsLogger(out_dir / "logs", tb_dir=_tb_dir(config), enabled=dist.is_main)
-    task = HandTask(config, out_dir, logger)
-    eval_loaders = build_eval_loaders(config) if dist.is_main else {}
+    task = method.build_task(out_dir, logger)
+    eval_splits = build_eval_splits(config) if dist.is_main else {}
     started = time.perf_counter()
 
     if config.run_mode == "evaluation":
-        result = task.run_test(model, eval_loaders, device, epoch_offset)
+        result = task.run_test(model, eval_splits, device, epoch_offset)
         logger.close()
         summary = {"mode": "evaluation", "epoch": epoch_offset, "test_losses": result["losses"],
                    "pred_files": result["pred_files"], "scores": _main_scores(result),
@@ -105,13 +104,13 @@ def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
 
     initial = None
     if dist.is_main:
-        initial = _initial_scores(config, task, model, eval_loaders, device, epoch_offset,
+        initial = _initial_scores(config, task, model, eval_splits, device, epoch_offset,
                                   out_dir)
     barrier(dist)
     last_test: dict[str, Any] = {}
 
     def on_evaluate(trainer: Trainer, label: int) -> dict[str, float]:
-        result = task.run_test(trainer.model, eval_loaders, device, label)
+        result = task.run_test(trainer.model, eval_splits, device, label)
         last_test.clear()
         last_test.update(result)
         flat = {f"loss_{k}": v for k, v in result["losses"].items()}
@@ -137,8 +136,7 @@ def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
                       max_iters_per_epoch=config.max_iters_per_epoch,
                       num_workers=config.num_workers, amp=config.amp),
         device, collate_fn=collate_tagged, dist_info=dist,
-        checkpoints=CheckpointManager(out_dir / "model",
-                                      "handhm" if config.task == "hm_train" else "texturehand",
+        checkpoints=CheckpointManager(out_dir / "model", method.checkpoint_prefix,
                                       keep_last=config.keep_last_checkpoints),
         logger=logger, resolved_config=json.loads(json.dumps(config_to_dict(config))),
         on_iteration=task.on_iteration, on_evaluate=on_evaluate)
@@ -156,17 +154,18 @@ def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
     return summary
 
 
-def _initial_scores(config: Any, task: HandTask, model: torch.nn.Module, loaders: dict,
-                    device: torch.device, epoch: int, out_dir: Path) -> dict | None:
+def _initial_scores(config: ExperimentConfig, task: Task, model: torch.nn.Module,
+                    splits: dict[str, EvalSplit], device: torch.device, epoch: int,
+                    out_dir: Path) -> dict | None:
     """Scores of the model before training; reused from ``scores.json`` on resume."""
-    if not any(has_gt for _, has_gt in loaders.values()):
+    if not any(split.has_gt for split in splits.values()):
         return None
     previous = out_dir / "scores.json"
     if config.resume is not None and previous.is_file():
         stored = json.loads(previous.read_text()).get("initial")
         if stored:
             return stored
-    result = task.run_test(model, loaders, device, epoch, tag="initial")
+    result = task.run_test(model, splits, device, epoch, tag="initial")
     scores = _main_scores(result)
     if scores:
         key = pa_mpjpe_key(scores)
@@ -221,7 +220,7 @@ def _print_summary(summary: dict, initial: dict | None) -> None:
     log.info("run summary:\n  %s", "\n  ".join(lines))
 
 
-def _resume_path(config: Any, out_dir: Path) -> Path | None:
+def _resume_path(config: ExperimentConfig, out_dir: Path) -> Path | None:
     if config.resume is None:
         return None
     if config.resume == "auto":
@@ -233,7 +232,7 @@ def _resume_path(config: Any, out_dir: Path) -> Path | None:
     return Path(config.resume)
 
 
-def _tb_dir(config: Any) -> Path | None:
+def _tb_dir(config: ExperimentConfig) -> Path | None:
     if not config.is_write_tb:
         return None
     return Path.cwd() / config.writer_topic.strip("/") / time.strftime("%Y%m%d-%H%M%S")

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from s2hand.hand.openhand.geometry import HandShapeParams, build_geometry
+from openhand.geometry import HandShapeParams, build_geometry
 
 # Relative (log-normal) standard deviation of each scalar parameter; ``spread_deg`` is additive.
 PARAM_STD: dict[str, float] = {

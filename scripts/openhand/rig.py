@@ -6,8 +6,8 @@ import numpy as np
 import scipy.sparse
 from scipy.optimize import nnls
 
+from openhand.geometry import HandGeometry
 from s2hand.hand.joint_orders import MANO_PARENTS
-from s2hand.hand.openhand.geometry import HandGeometry
 
 # MANO joint of each finger base (index, middle, ring, pinky) and the thumb CMC.
 FINGER_BASE = (1, 4, 10, 7)
