@@ -24,7 +24,7 @@ _EXPORTS = {
                   "triangle_loss"),
     "pose_prior": ("TSA_AXIS_WEIGHTS", "TSA_POSE_BOUNDS", "tsa_pose_bounds", "tsa_pose_loss"),
     "registry": ("LOSS_TERMS", "LossTerm", "computable_losses", "compute_losses", "total_loss"),
-    "ssim": ("gaussian_window", "ssim", "ssim_inrgb_depth_loss", "ssim_tex_depth_loss",
+    "similarity": ("gaussian_window", "ssim", "ssim_inrgb_depth_loss", "ssim_tex_depth_loss",
              "ssim_tex_loss"),
     "terms": ("DEFAULT_WEIGHTS", "LOSS_NAMES", "TERMS", "TermSpec"),
 }

@@ -118,12 +118,12 @@ TERMS: tuple[TermSpec, ...] = (
              100.0, shipped=False),
     TermSpec("sil", "appearance.silhouette_loss", ("out.re_sil", "batch.masks"), "lambda_sil",
              1.0, shipped=False, note="unweighted originally"),
-    TermSpec("ssim_tex", "ssim.ssim_tex_loss", ("out.re_img", "out.mask_rgbs"),
+    TermSpec("ssim_tex", "similarity.ssim_tex_loss", ("out.re_img", "out.mask_rgbs"),
              "lambda_ssim_tex", 1e-3, shipped=False),
-    TermSpec("ssim_tex_depth", "ssim.ssim_tex_depth_loss", ("out.re_img", "out.re_depth"),
+    TermSpec("ssim_tex_depth", "similarity.ssim_tex_depth_loss", ("out.re_img", "out.re_depth"),
              "lambda_ssim_tex", 1e-3, shipped=False),
-    TermSpec("ssim_inrgb_depth", "ssim.ssim_inrgb_depth_loss", ("out.mask_rgbs", "out.re_depth"),
-             "lambda_ssim_tex", 1e-3, shipped=False),
+    TermSpec("ssim_inrgb_depth", "similarity.ssim_inrgb_depth_loss",
+             ("out.mask_rgbs", "out.re_depth"), "lambda_ssim_tex", 1e-3, shipped=False),
 )
 
 #: name -> TermSpec, in table order (read-only).

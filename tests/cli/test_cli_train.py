@@ -33,9 +33,9 @@ def write_config(folder: Path, **overrides) -> Path:
 
 @pytest.fixture
 def fake_engine(monkeypatch):
-    """Stands in for s2hand.engine.experiment; records the config it was given."""
+    """Stands in for s2hand.experiment.run; records the config it was given."""
     calls = []
-    module = types.ModuleType("s2hand.engine.experiment")
+    module = types.ModuleType("s2hand.experiment.run")
 
     def run_experiment(config):
         calls.append(config)
@@ -44,7 +44,7 @@ def fake_engine(monkeypatch):
         return {"status": "ok"}
 
     module.run_experiment = run_experiment
-    monkeypatch.setitem(sys.modules, "s2hand.engine.experiment", module)
+    monkeypatch.setitem(sys.modules, "s2hand.experiment.run", module)
     return calls
 
 
@@ -118,7 +118,7 @@ def test_check_does_not_import_the_engine(workdir):
     code = (
         "import sys; from s2hand.cli.train import main; "
         f"rc = main(['--config_json', {str(path)!r}, '--check']); "
-        "assert 's2hand.engine.experiment' not in sys.modules; "
+        "assert 's2hand.experiment.run' not in sys.modules; "
         "sys.exit(rc)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -138,7 +138,7 @@ def test_missing_config_file(workdir, capsys):
 
 
 def test_log_lines_not_doubled_when_the_engine_logs_to_the_same_file(workdir, monkeypatch):
-    module = types.ModuleType("s2hand.engine.experiment")
+    module = types.ModuleType("s2hand.experiment.run")
 
     def run_experiment(config):
         handler = logging.FileHandler(config.base_out_path / "train.log")
@@ -151,7 +151,7 @@ def test_log_lines_not_doubled_when_the_engine_logs_to_the_same_file(workdir, mo
         return {}
 
     module.run_experiment = run_experiment
-    monkeypatch.setitem(sys.modules, "s2hand.engine.experiment", module)
+    monkeypatch.setitem(sys.modules, "s2hand.experiment.run", module)
     assert train.main(["--config_json", str(write_config(workdir))]) == 0
     text = (workdir / "out/run/train.log").read_text()
     assert text.count("engine line") == 1

@@ -7,11 +7,15 @@ import pytest
 
 from s2hand.config import ConfigError, config_from_dict
 from s2hand.config.schema import SyntheticDataConfig
-from s2hand.data import DataError, synthetic_scene_kwargs
-from s2hand.data.synthetic import SceneParams
+from s2hand.data import DataError
+from s2hand.data.synthetic import SceneParams, scene_for
 from s2hand.data.synthetic.ho3d_layout import HO3D_SCENE
 
 BASE = {"freihand_base_path": "/nowhere"}
+
+
+def synthetic_scene(synth, root):
+    return scene_for(synth.layout, synth.scene.overrides(), root)
 
 
 def synth(**scene):
@@ -21,15 +25,15 @@ def synth(**scene):
 def test_unset_scene_is_the_layout_default(tmp_path):
     cfg = config_from_dict(BASE | {"synthetic_data": {}}).synthetic_data
     assert cfg.scene.overrides() == {}
-    assert synthetic_scene_kwargs(cfg, tmp_path) == {"scene": SceneParams()}
+    assert synthetic_scene(cfg, tmp_path) == SceneParams()
     ho3d = SyntheticDataConfig.model_validate({"layout": "ho3d"})
-    assert synthetic_scene_kwargs(ho3d, tmp_path) == {"scene": HO3D_SCENE}
+    assert synthetic_scene(ho3d, tmp_path) == HO3D_SCENE
 
 
 def test_scene_keys_map_onto_scene_params(tmp_path):
     s = synth(pose_comps=2, pose_std=2, shape_std=0.0, in_plane_deg=10.0, tilt_deg=5.0,
               yaw_deg=5.0, back_prob=0.0)
-    scene = synthetic_scene_kwargs(s, tmp_path)["scene"]
+    scene = synthetic_scene(s, tmp_path)
     assert (scene.pose_comps, scene.pose_std, scene.back_prob, scene.in_plane_deg) == (2, 2.0, 0.0,
                                                                                          10.0)
     assert scene.focal == SceneParams().focal  # untouched keys keep the default
@@ -54,14 +58,14 @@ def test_dataset_with_other_scene_is_refused(tmp_path):
     marker = {"layout": "freihand", "scene": json.loads(json.dumps(
         SceneParams(pose_comps=2).__dict__))}
     (tmp_path / "synthetic.json").write_text(json.dumps(marker))
-    assert synthetic_scene_kwargs(synth(pose_comps=2), tmp_path)["scene"].pose_comps == 2
+    assert synthetic_scene(synth(pose_comps=2), tmp_path).pose_comps == 2
     with pytest.raises(DataError, match="pose_comps: 2 on disk, 3 wanted"):
-        synthetic_scene_kwargs(synth(pose_comps=3), tmp_path)
+        synthetic_scene(synth(pose_comps=3), tmp_path)
 
 
 def test_camera_keys_map_onto_scene_params(tmp_path):
     s = synth(focal=[575, 575], depth=[0.6, 0.7], center_jitter=0.0, principal_jitter=0.0)
-    scene = synthetic_scene_kwargs(s, tmp_path)["scene"]
+    scene = synthetic_scene(s, tmp_path)
     assert (scene.focal, scene.depth) == ((575.0, 575.0), (0.6, 0.7))
     assert (scene.center_jitter, scene.principal_jitter) == (0.0, 0.0)
 

@@ -7,8 +7,8 @@ import pytest
 
 from s2hand.config import config_from_dict
 from s2hand.engine.checkpoint import load_checkpoint
-from s2hand.engine.experiment import run_experiment
 from s2hand.evaluation import FREIHAND_KEYS
+from s2hand.experiment import run_experiment
 
 SHAPE_LOSSES = ["tsa_poses", "open_2dj", "mscale", "open_bone_direc"]
 

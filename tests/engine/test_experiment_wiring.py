@@ -2,9 +2,8 @@
 
 import pytest
 
-import s2hand.models
 from s2hand.config import config_from_dict
-from s2hand.engine.experiment import run_experiment
+from s2hand.experiment import run_experiment, s2hand_method
 
 
 class _Stop(Exception):
@@ -18,7 +17,7 @@ def test_model_keys_reach_build_model(tmp_path, monkeypatch):
         seen.update(kwargs, requires=requires)
         raise _Stop
 
-    monkeypatch.setattr(s2hand.models, "build_model", fake_build_model)
+    monkeypatch.setattr(s2hand_method, "build_model", fake_build_model)
     weights = tmp_path / "efficientnet-b3.pth"
     cfg = config_from_dict({"freihand_base_path": str(tmp_path / "data"),
                             "base_out_path": str(tmp_path / "out"), "device": "cpu",

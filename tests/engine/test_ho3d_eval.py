@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from s2hand.config import config_from_dict
-from s2hand.engine.experiment import run_experiment
-from s2hand.engine.hand_data import has_eval_gt
 from s2hand.evaluation import HO3D_KEYS, evaluate_predictions
+from s2hand.experiment import run_experiment
+from s2hand.experiment.data import has_eval_gt
 
 pytestmark = pytest.mark.slow
 

@@ -10,16 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from s2hand.models import (
-    CheckpointError,
-    build_model,
-    load_any_checkpoint,
-    load_model_checkpoint,
-    load_original_checkpoint,
-    load_state_dicts,
-    model_state_dicts,
-    save_model_checkpoint,
-)
+from s2hand.engine.checkpoint import CheckpointError, load_parts, trained_state
+from s2hand.models import S2HandNet, build_model
 
 from .conftest import random_hand_model
 
@@ -32,6 +24,18 @@ def manifest() -> dict[str, list]:
     if not MANIFEST.is_file():
         pytest.skip(f"spec manifest {MANIFEST} not available")
     return json.loads(MANIFEST.read_text())
+
+
+def model_state_dicts(model):
+    """``{original file key: trained state}`` of every sub-network the model has."""
+    return {key: trained_state(getattr(model, part), S2HandNet.CONSTANT_PREFIXES.get(part, ()))
+            for part, key in S2HandNet.FILE_KEYS.items() if getattr(model, part) is not None}
+
+
+def load_original(model, path, parts=None, require_all=False):
+    names = parts or list(S2HandNet.FILE_KEYS)
+    return load_parts(model, path, {p: S2HandNet.FILE_KEYS[p] for p in names}, "pretrain_model",
+                      require_all, S2HandNet.CONSTANT_PREFIXES)
 
 
 def state_from_manifest(seed: int = 0) -> dict[str, dict[str, torch.Tensor]]:
@@ -74,23 +78,24 @@ def test_original_t7_loads_strictly(model, tmp_path):
     args = argparse.Namespace(train_requires=list(ALL_REQUIRES), use_mean_shape=True, lr=1e-3)
     torch.save({"args": args, "epoch": 180, "optimizer": {"state": {}, "param_groups": []},
                 **state}, path)
-    info = load_original_checkpoint(model, path)
+    info = load_original(model, path)
     assert info["loaded"] == ["encoder", "hand_decoder", "rgb2hm", "texture_light_from_low"]
-    assert info["epoch"] == 180 and info["args"]["use_mean_shape"] is True
+    assert info["epoch"] == 180
     loaded = model_state_dicts(model)
     for part, sub in state.items():
         for key, value in sub.items():
             assert torch.equal(loaded[part][key], value), (part, key)
 
 
-def test_wrong_keys_are_named(model):
+def test_wrong_keys_are_named(model, tmp_path):
     state = state_from_manifest()
     state["decoder"]["hand_decode.pose_reg.9.weight"] = state["decoder"].pop(
         "hand_decode.pose_reg.2.weight")
     state["rgb2hm"]["net_hm.tmpOut.0.weight"] = torch.zeros(20, 256, 1, 1)
     before = model.hand_decoder.hand_decode.shape_reg[0].weight.clone()
+    torch.save(state, tmp_path / "bad.t7")
     with pytest.raises(CheckpointError) as err:
-        load_state_dicts(model, state, source="bad.t7")
+        load_original(model, tmp_path / "bad.t7")
     message = str(err.value)
     assert "bad.t7" in message
     assert "[hand_decoder] 1 missing keys: hand_decode.pose_reg.2.weight" in message
@@ -104,14 +109,14 @@ def test_disallowed_pickle_is_refused(model, tmp_path):
     path = tmp_path / "evil.t7"
     torch.save({"args": argparse.Namespace(a=1), "hook": Path("/etc")}, path)
     with pytest.raises(CheckpointError, match="could not be read safely"):
-        load_original_checkpoint(model, path)
+        load_original(model, path)
 
 
-def test_face_count_mismatch_is_explained():
+def test_face_count_mismatch_is_explained(tmp_path):
     small = build_model(["joints"], hand_model=random_hand_model(num_faces=1000), renderer=None)
-    state = state_from_manifest()
+    torch.save(state_from_manifest(), tmp_path / "mano.t7")
     with pytest.raises(CheckpointError, match="1538-face hand model, this model's hand has 1000"):
-        load_state_dicts(small, state, parts=["texture_light_from_low"])
+        load_original(small, tmp_path / "mano.t7", parts=["texture_light_from_low"])
 
 
 def test_selected_parts_and_missing_part(model, shape_model, tmp_path):
@@ -121,32 +126,12 @@ def test_selected_parts_and_missing_part(model, shape_model, tmp_path):
     torch.save({"args": argparse.Namespace(), "epoch": 100, "rgb2hm": state["rgb2hm"]}, path,
                _use_new_zipfile_serialization=False)
     # Parts absent from the file are skipped (the original's rule) unless required.
-    assert load_original_checkpoint(model, path)["loaded"] == ["rgb2hm"]
-    assert load_original_checkpoint(model, path, parts=["rgb2hm", "hand_decoder"])["loaded"] \
-        == ["rgb2hm"]
-    with pytest.raises(CheckpointError, match="\\[encoder\\] the file has no 'encoder' entry"):
-        load_original_checkpoint(model, path, parts=["encoder", "rgb2hm"], require_all=True)
-    with pytest.raises(CheckpointError, match="none of \\['encoder'\\] is in the file"):
-        load_original_checkpoint(model, path, parts=["encoder"])
-    with pytest.raises(CheckpointError, match="the model has no 'rgb2hm'"):
-        load_original_checkpoint(shape_model, path, parts=["rgb2hm"])
-
-
-def test_own_format_round_trip(shape_model, tmp_path):
-    model = shape_model
-    path = save_model_checkpoint(model, tmp_path / "model.pt", metadata={"epoch": 3})
-    raw = torch.load(path, weights_only=True)
-    assert list(raw) == ["format", "metadata", "encoder", "decoder", "texture_light_from_low"]
-    assert not any(k.startswith("mano_layer.") for k in raw["decoder"])
-    # A different hand model of the same size: its constants are not in the file.
-    fresh = build_model(["joints"], hand_model=random_hand_model(seed=1), renderer=None)
-    info = load_model_checkpoint(fresh, path)
-    assert info == {"loaded": ["encoder", "hand_decoder", "texture_light_from_low"],
-                    "metadata": {"epoch": 3}}
-    assert load_any_checkpoint(fresh, path)["loaded"] == info["loaded"]
-    ours, theirs = model_state_dicts(model), model_state_dicts(fresh)
-    for part in ours:
-        for key in ours[part]:
-            assert torch.equal(ours[part][key], theirs[part][key]), (part, key)
-    with pytest.raises(CheckpointError, match="load_model_checkpoint"):
-        load_original_checkpoint(fresh, path)
+    assert load_original(model, path)["loaded"] == ["rgb2hm"]
+    assert load_original(model, path, parts=["rgb2hm", "hand_decoder"])["loaded"] == ["rgb2hm"]
+    with pytest.raises(CheckpointError, match="has no weights for encoder"):
+        load_original(model, path, parts=["encoder", "rgb2hm"], require_all=True)
+    with pytest.raises(CheckpointError, match="holds none of the sub-networks .*encoder"):
+        load_original(model, path, parts=["encoder"])
+    with pytest.raises(CheckpointError, match="holds none of the sub-networks this model has "
+                                              r"\(none"):
+        load_original(shape_model, path, parts=["rgb2hm"])

@@ -12,7 +12,6 @@ from torch import nn
 from s2hand.config import names as config_names
 from s2hand.hand import ManoLayer
 from s2hand.models import (
-    REQUIRE_NAMES,
     ModelConfigError,
     ModelInputError,
     S2HandNet,
@@ -167,8 +166,10 @@ def test_outputs_per_requires(stub_model, requires, task, present):
         assert seen is None
 
 
-def test_require_names_match_config():
-    assert REQUIRE_NAMES == config_names.REQUIRE_NAMES
+def test_unknown_require_names_are_refused():
+    with pytest.raises(ModelConfigError, match="unknown requires"):
+        build_model(["joints", "mesh"], renderer=None)
+    assert "textures" in config_names.REQUIRE_NAMES
 
 
 def test_build_choices_and_errors(mano_sized_hand):

@@ -76,29 +76,35 @@ def test_encoder_config_keys():
         config_from_dict({"encoder_input_size": 8})
 
 
+def _parts():
+    from s2hand.models import S2HandNet
+
+    return S2HandNet.FILE_KEYS
+
+
 def test_checkpoint_of_one_encoder_does_not_load_into_the_other(mano_sized_hand, tmp_path):
-    from s2hand.models.checkpoint import (
-        CheckpointError,
-        load_model_checkpoint,
-        save_model_checkpoint,
-    )
+    from s2hand.engine.checkpoint import CheckpointError, CheckpointManager, load_parts
+
     small = build_model(["joints"], hand_model=mano_sized_hand, renderer=None,
                         encoder="small-cnn")
-    path = save_model_checkpoint(small, tmp_path / "small.t7")
+    path = CheckpointManager(tmp_path).save({"model": small.state_dict(), "epoch": 1}, True)
     again = build_model(["joints"], hand_model=mano_sized_hand, renderer=None,
                         encoder="small-cnn")
-    assert "encoder" in load_model_checkpoint(again, path)["loaded"]
+    assert "encoder" in load_parts(again, path, _parts())["loaded"]
     for name, p in small.encoder.state_dict().items():
         assert torch.equal(again.encoder.state_dict()[name], p)
     b3 = build_model(["joints"], hand_model=mano_sized_hand, renderer=None)
     with pytest.raises(CheckpointError, match='Encoder; a checkpoint trained with another config '
                                               'key "encoder"'):
-        load_model_checkpoint(b3, path)
+        load_parts(b3, path, _parts())
 
 
 def test_no_encoder_hint_when_the_model_has_no_encoder(tmp_path):
-    from s2hand.models.checkpoint import CheckpointError, load_state_dicts
+    from s2hand.engine.checkpoint import CheckpointError, load_parts
+
     hm_only = build_model(["heatmaps"])
-    with pytest.raises(CheckpointError, match="the model has no 'encoder'") as err:
-        load_state_dicts(hm_only, {"encoder": {}}, parts=["encoder"])
+    path = tmp_path / "encoder_only.t7"
+    torch.save({"encoder": {}, "epoch": 1}, path)
+    with pytest.raises(CheckpointError, match="holds none of the sub-networks") as err:
+        load_parts(hm_only, path, {"encoder": "encoder"})
     assert "config key" not in str(err.value)

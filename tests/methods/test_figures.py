@@ -3,7 +3,7 @@
 import matplotlib.image as mpimg
 import torch
 
-from s2hand.engine.visualize import save_per_image
+from s2hand.methods.s2hand.figures import save_per_image
 from s2hand.models import S2HandOutput
 
 

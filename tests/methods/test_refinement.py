@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from s2hand.evaluation.refinement import refine, refinement_objective
 from s2hand.hand import ManoLayer, s2hand_mano
 from s2hand.losses import project_points
+from s2hand.methods.s2hand.refinement import refine, refinement_objective
 
 
 @pytest.fixture(scope="module")
