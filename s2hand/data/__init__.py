@@ -7,7 +7,7 @@ Names are imported on first use, so that the configuration can read the torch-fr
 
 from __future__ import annotations
 
-from importlib import import_module
+from s2hand.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "augment": ("AugmentParams",),
@@ -21,17 +21,4 @@ _EXPORTS = {
     "loading": ("DatasetOptions", "TaggedConcat", "build_dataset", "collate_tagged",
                 "controlled_subset", "eval_loader"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 's2hand.data' has no attribute {name!r}")
-    return getattr(import_module(f"s2hand.data.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

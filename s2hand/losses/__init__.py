@@ -8,7 +8,7 @@ importing torch.
 
 from __future__ import annotations
 
-from importlib import import_module
+from s2hand.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "_checks": ("LossInputError", "weighted_mean"),
@@ -28,17 +28,4 @@ _EXPORTS = {
              "ssim_tex_loss"),
     "terms": ("DEFAULT_WEIGHTS", "LOSS_NAMES", "TERMS", "TermSpec"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 's2hand.losses' has no attribute {name!r}")
-    return getattr(import_module(f"s2hand.losses.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
