@@ -33,7 +33,7 @@ from s2hand.experiment.methods import METHOD_NAMES
 from s2hand.losses.terms import weight_keys
 
 from .errors import did_you_mean
-from .names import DATASET_NAMES, LOSS_NAMES, QUERY_NAMES, REQUIRE_NAMES
+from .names import DATASET_NAMES, ENCODER_NAMES, LOSS_NAMES, QUERY_NAMES, REQUIRE_NAMES
 from .sections import STRICT, AugmentationConfig, SyntheticDataConfig
 
 
@@ -149,7 +149,7 @@ class _RunDataModelOptim(BaseModel):
     renderer: Literal["torch", "nr"] = Field(
         "torch", description='"torch" (built-in) or "nr" (optional neural_renderer backend).'
     )
-    encoder: Literal["efficientnet-b3", "small-cnn"] = Field(
+    encoder: Literal[ENCODER_NAMES] = Field(  # type: ignore[valid-type]
         "efficientnet-b3", description='Image encoder of the 3D branch: "efficientnet-b3" (the '
         'original) or "small-cnn" (a 5-stage plain CNN for CPU-sized runs, e.g. the demo).'
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from torch import nn
 
+from s2hand.config.names import ENCODER_NAMES
 from s2hand.hand import HandModel, ManoLayer
 from s2hand.render import RenderInputError, make_renderer
 
@@ -21,7 +22,7 @@ from .small_encoder import SmallConvEncoder
 from .texture_light import TextureLightHead
 
 RENDERERS = ("torch", "nr", None)
-ENCODERS = ("efficientnet-b3", "small-cnn")
+ENCODERS = ENCODER_NAMES
 # The texture head's fully connected layer expects the 56x56 stride-4 feature of a 224 input.
 TEXTURE_IMAGE_SIZE = 224
 WHITE = (1.0, 1.0, 1.0)
