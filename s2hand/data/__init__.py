@@ -11,7 +11,7 @@ from s2hand.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "augment": ("AugmentParams",),
-    "batch": ("normalize_batch",),
+    "batch": ("HandBatch", "normalize_batch"),
     "catalog": ("DATASETS", "DATASET_NAMES", "QUERY_NAMES", "DatasetSpec", "dataset_spec"),
     "detections": ("Detections", "read_detections", "write_detections"),
     "errors": ("CorruptImageError", "DataError", "DetectionsError", "MissingFileError",

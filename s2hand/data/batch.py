@@ -1,5 +1,6 @@
-"""Turn a collated raw batch (original query names) into the normalised batch of
-ARCHITECTURE.md (the original's ``data_dic``, s2hand.md §4.4).
+"""Turn a collated raw batch (original query names) into a :class:`HandBatch`, the typed
+normalised batch (the original's ``data_dic``, s2hand.md §4.4). This is the edge where the
+original query names end: inside the project a batch field says what it holds.
 
 The datasets already deliver OpenCV-frame, FreiHAND-order quantities with the augmentation or
 crop folded into ``trans_Ks``, so this step only picks the right keys and computes
@@ -9,13 +10,66 @@ original's ``squeeze()`` broke ``texture_con`` there).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields, replace
+
 import torch
+from torch import Tensor
 
 from s2hand.data.catalog import dataset_spec
 from s2hand.render.projection import project_points
 
 # FreiHAND texture_con: confidences below this switch the appearance losses off for the image.
 TEXTURE_MIN_CONF = 0.1
+
+
+@dataclass
+class HandBatch:
+    """One normalised batch; ``B`` = batch size, FreiHAND joint order, OpenCV frame.
+
+    Attributes (original ``data_dic`` key in brackets):
+        images: ``(B,3,224,224)`` network input in [0,1], augmented/cropped when so queried.
+        intrinsics: ``(B,3,3)`` OpenCV intrinsics of ``images`` [Ks].
+        sample_ids: ``(B,)`` long, index of each sample in its dataset [idxs].
+        dataset: catalog name of the dataset, per sample.
+        detections: ``(B,21,2)`` 2D detections in ``images`` pixels [open_2dj].
+        detection_conf: ``(B,21)`` their confidences, 0 = missing [open_2dj_con].
+        texture_weight: ``(B,)`` per-image appearance-loss weight (§3.2) [texture_con].
+        gt_joints: ``(B,21,3)`` GT 3D joints (metrics, figures; never SSL losses) [joints].
+        gt_joints_2d: ``(B,21,2)`` their projection [j2d_gt].
+        gt_vertices: ``(B,V,3)`` GT vertices [verts].
+        gt_masks: ``(B,1,H,W)`` GT masks [masks].
+        gt_bone_scale: ``(B,)`` reference bone length [scales].
+        gt_mano: ``(B,61)`` GT MANO parameters [manos].
+    """
+
+    images: Tensor
+    intrinsics: Tensor
+    sample_ids: Tensor
+    dataset: list[str]
+    detections: Tensor | None = None
+    detection_conf: Tensor | None = None
+    texture_weight: Tensor | None = None
+    gt_joints: Tensor | None = None
+    gt_joints_2d: Tensor | None = None
+    gt_vertices: Tensor | None = None
+    gt_masks: Tensor | None = None
+    gt_bone_scale: Tensor | None = None
+    gt_mano: Tensor | None = None
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    def _map(self, fn) -> HandBatch:
+        return replace(self, **{f.name: fn(getattr(self, f.name)) for f in fields(self)
+                                if isinstance(getattr(self, f.name), Tensor)})
+
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> HandBatch:
+        """The batch with every tensor on ``device``."""
+        return self._map(lambda t: t.to(device, non_blocking=non_blocking))
+
+    def pin_memory(self) -> HandBatch:
+        """Called by ``DataLoader(pin_memory=True)``."""
+        return self._map(Tensor.pin_memory)
 
 
 def freihand_texture_con(con: torch.Tensor, versions: torch.Tensor | None) -> torch.Tensor:
@@ -49,8 +103,8 @@ def _first(raw: dict, *keys: str) -> torch.Tensor | None:
     return None
 
 
-def normalize_batch(raw: dict, dataset: str) -> dict:
-    """Normalised batch (keys of ARCHITECTURE.md) from a collated raw batch of ``dataset``.
+def normalize_batch(raw: dict, dataset: str) -> HandBatch:
+    """:class:`HandBatch` from a collated raw batch of ``dataset`` (a catalog name).
 
     Raises ``KeyError`` with the available keys when neither images nor intrinsics are present.
     """
@@ -61,27 +115,28 @@ def normalize_batch(raw: dict, dataset: str) -> dict:
         raise KeyError(f"normalize_batch({dataset}): the batch needs images and intrinsics "
                        f"(query trans_images/trans_Ks or images/Ks); it has {sorted(raw)}")
     batch_size = images.shape[0]
-    out: dict = {"images": images, "Ks": Ks.reshape(batch_size, 3, 3),
-                 "idxs": torch.as_tensor(raw["idxs"]).long().reshape(batch_size),
-                 "dataset": [dataset] * batch_size}
+    out = HandBatch(images=images, intrinsics=Ks.reshape(batch_size, 3, 3),
+                    sample_ids=torch.as_tensor(raw["idxs"]).long().reshape(batch_size),
+                    dataset=[dataset] * batch_size)
     open_2dj = _first(raw, "trans_open_2dj", "open_2dj")
     if open_2dj is not None:
         con = raw["open_2dj_con"].reshape(batch_size, 21)
-        out["open_2dj"] = open_2dj.reshape(batch_size, 21, 2)
-        out["open_2dj_con"] = con
-        out["texture_con"] = texture_con(con, raw)
-    joints = _first(raw, "trans_joints", "joints") if "trans_images" in raw else raw.get("joints")
+        out.detections = open_2dj.reshape(batch_size, 21, 2)
+        out.detection_conf = con
+        out.texture_weight = texture_con(con, raw)
+    augmented = "trans_images" in raw
+    joints = _first(raw, "trans_joints", "joints") if augmented else raw.get("joints")
     if joints is not None:
-        out["joints"] = joints.reshape(batch_size, 21, 3)
-        out["j2d_gt"] = project_points(out["joints"], out["Ks"])
-    verts = _first(raw, "trans_verts", "verts") if "trans_images" in raw else raw.get("verts")
+        out.gt_joints = joints.reshape(batch_size, 21, 3)
+        out.gt_joints_2d = project_points(out.gt_joints, out.intrinsics)
+    verts = _first(raw, "trans_verts", "verts") if augmented else raw.get("verts")
     if verts is not None:
-        out["verts"] = verts
-    masks = _first(raw, "trans_masks", "masks") if "trans_images" in raw else raw.get("masks")
+        out.gt_vertices = verts
+    masks = _first(raw, "trans_masks", "masks") if augmented else raw.get("masks")
     if masks is not None:
-        out["masks"] = masks.reshape(batch_size, 1, *masks.shape[-2:])
+        out.gt_masks = masks.reshape(batch_size, 1, *masks.shape[-2:])
     if "scales" in raw:
-        out["scales"] = torch.as_tensor(raw["scales"]).reshape(batch_size).float()
+        out.gt_bone_scale = torch.as_tensor(raw["scales"]).reshape(batch_size).float()
     if "manos" in raw:
-        out["manos"] = raw["manos"].reshape(batch_size, 61)
+        out.gt_mano = raw["manos"].reshape(batch_size, 61)
     return out

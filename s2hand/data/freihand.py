@@ -183,7 +183,7 @@ class FreiHandDataset(SkippingDataset):
             affine = aug.sample_affine(K, self.augment_params, sample_rng(self.seed, i))
         if self.transformed:
             out["trans_Ks"] = f32(aug.transform_K(affine, K))
-            out["rot"] = affine.angle
+            out["augment_angle"] = affine.angle
         if "Ks" in self.queries:
             out["Ks"] = f32(K)
         if self._wants("images"):

@@ -65,8 +65,9 @@ class TrainerConfig:
 
 
 def move_to_device(batch: Any, device: torch.device) -> Any:
-    """Recursively move tensors in dicts/lists/tuples to ``device``; other values unchanged."""
-    if isinstance(batch, torch.Tensor):
+    """Recursively move tensors in dicts/lists/tuples, and objects with a ``to(device)`` method
+    (e.g. a batch dataclass), to ``device``; other values unchanged."""
+    if isinstance(batch, torch.Tensor) or callable(getattr(batch, "to", None)):
         return batch.to(device, non_blocking=True)
     if isinstance(batch, Mapping):
         return {k: move_to_device(v, device) for k, v in batch.items()}
@@ -348,6 +349,8 @@ def _batch_size(batch: Any) -> int:
         return int(batch.shape[0]) if batch.dim() else 1
     if isinstance(batch, Mapping):
         batch = list(batch.values())
+    elif not isinstance(batch, (list, tuple, str)) and hasattr(batch, "__len__"):
+        return len(batch)  # e.g. a batch dataclass
     if isinstance(batch, (list, tuple)):
         for value in batch:
             size = _batch_size(value)

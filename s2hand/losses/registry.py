@@ -60,14 +60,14 @@ class LossTerm:
     def batch_fields(self) -> tuple[str, ...]:
         return self.spec.batch_fields
 
-    def compute(self, output: Any, batch: Mapping[str, Any]) -> Tensor:
+    def compute(self, output: Any, batch: Any) -> Tensor:
         """The unweighted value on ``output`` and ``batch``."""
         return self.function(*(_argument(a, output, batch) for a in self.spec.inputs))
 
 
-def _argument(source: str, output: Any, batch: Mapping[str, Any]) -> Any:
+def _argument(source: str, output: Any, batch: Any) -> Any:
     if source.startswith("batch."):
-        return batch[source[6:]]
+        return getattr(batch, source[6:])
     field = source[4:]
     if field.endswith("[-1]"):
         return getattr(output, field[:-4])[-1]
@@ -94,9 +94,9 @@ class _MappingView:
         return self._data.get(name)
 
 
-def _missing_fields(term: LossTerm, output: Any, batch: Mapping[str, Any]) -> list[str]:
+def _missing_fields(term: LossTerm, output: Any, batch: Any) -> list[str]:
     missing = [f"output.{f}" for f in term.output_fields if getattr(output, f, None) is None]
-    missing += [f"batch['{k}']" for k in term.batch_fields if batch.get(k) is None]
+    missing += [f"batch.{k}" for k in term.batch_fields if getattr(batch, k, None) is None]
     return missing
 
 
@@ -120,11 +120,16 @@ def _zero_like_input(term: LossTerm, output: Any) -> Tensor:
     return torch.zeros((), device=value.device, dtype=value.dtype)
 
 
-def computable_losses(names: Iterable[str], output: Any, batch: Mapping[str, Any]) -> list[str]:
+def _views(output: Any, batch: Any) -> tuple[Any, Any]:
+    """Attribute access on both, so that plain dicts work too (e.g. in tests)."""
+    return tuple(_MappingView(x) if isinstance(x, Mapping) else x for x in (output, batch))
+
+
+def computable_losses(names: Iterable[str], output: Any, batch: Any) -> list[str]:
     """The known names among ``names`` whose every input is present (e.g. for test-pass
-    losses, where ``texture_con`` or the renders may be absent); order kept, unknown dropped."""
-    if isinstance(output, Mapping):
-        output = _MappingView(output)
+    losses, where ``texture_weight`` or the renders may be absent); order kept, unknown
+    dropped."""
+    output, batch = _views(output, batch)
     return [n for n in dict.fromkeys(names)
             if n in LOSS_TERMS and not _missing_fields(LOSS_TERMS[n], output, batch)]
 
@@ -132,7 +137,7 @@ def computable_losses(names: Iterable[str], output: Any, batch: Mapping[str, Any
 def compute_losses(
     names: Iterable[str],
     output: Any,
-    batch: Mapping[str, Any],
+    batch: Any,
     weights: Mapping[str, float] | None = None,
 ) -> dict[str, Tensor]:
     """Evaluate the named terms and return them weighted, ``{name: λ·value}`` (0-dim tensors).
@@ -140,7 +145,8 @@ def compute_losses(
     Args:
         names: loss names (config ``losses``); each must be in :data:`LOSS_NAMES`.
         output: an ``S2HandOutput`` (or any object/Mapping with its field names).
-        batch: the normalised batch (ARCHITECTURE.md).
+        batch: the normalised batch (:class:`s2hand.data.HandBatch`, or a Mapping with its
+            field names).
         weights: ``{lambda_* key: value}``; a key it lacks takes the original default
             (:data:`DEFAULT_WEIGHTS`). None means all defaults.
 
@@ -149,8 +155,7 @@ def compute_losses(
             line per problem), or a tensor of the wrong shape.
     """
     names = list(dict.fromkeys(names))
-    if isinstance(output, Mapping):
-        output = _MappingView(output)
+    output, batch = _views(output, batch)
     problems = []
     for name in names:
         term = LOSS_TERMS.get(name)

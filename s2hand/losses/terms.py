@@ -21,11 +21,11 @@ from types import MappingProxyType
 # come from the 3D branch, built by "joints" or "verts" (§1.3).
 THREE_D = ("joints", "verts")
 _FIELD_REQUIRES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "hm_j2d": (("heatmaps",),),
-    "textures": (THREE_D, ("textures",)),
+    "heatmap_joints_2d": (("heatmaps",),),
+    "texture_logits": (THREE_D, ("textures",)),
 }
 # Batch keys that only exist when the dataset is queried for its 2D detections.
-_DETECTION_KEYS = frozenset({"open_2dj"})
+_DETECTION_KEYS = frozenset({"detections"})
 
 
 @dataclass(frozen=True)
@@ -79,51 +79,52 @@ class TermSpec:
         return bool(_DETECTION_KEYS & set(self.batch_fields))
 
 
-_DET = ("batch.open_2dj", "batch.open_2dj_con")
+_DET = ("batch.detections", "batch.detection_conf")
+_J2D = "out.joints_2d"
+_HM = "out.heatmap_joints_2d"
+_RGB, _MASKED = "out.rendered_rgb", "out.masked_images"
 
 TERMS: tuple[TermSpec, ...] = (
     # Terms used by the shipped configs (§3.2).
-    TermSpec("open_2dj", "keypoints.open_2dj_loss", ("out.j2d", *_DET), "lambda_j2d", 1e-3),
-    TermSpec("open_bone_direc", "bones.bone_direction_loss", ("out.j2d", *_DET),
+    TermSpec("open_2dj", "keypoints.open_2dj_loss", (_J2D, *_DET), "lambda_j2d", 1e-3),
+    TermSpec("open_bone_direc", "bones.bone_direction_loss", (_J2D, *_DET),
              "lambda_bone_direc", 0.1),
     TermSpec("mscale", "joints3d.mscale_loss", ("out.joints",), "lambda_mscale", 0.1),
     TermSpec("tsa_poses", "pose_prior.tsa_pose_loss", ("out.tsa_poses",), "lambda_pose", 0.1),
-    TermSpec("hm_integral", "keypoints.hm_integral_loss", ("out.hm_j2d", *_DET), "lambda_hm",
-             1e-3),
-    TermSpec("kp_cons", "keypoints.kp_cons_loss", ("out.hm_j2d[-1]", "out.j2d"),
-             "lambda_kp_cons", 2e-4),
+    TermSpec("hm_integral", "keypoints.hm_integral_loss", (_HM, *_DET), "lambda_hm", 1e-3),
+    TermSpec("kp_cons", "keypoints.kp_cons_loss", (_HM + "[-1]", _J2D), "lambda_kp_cons", 2e-4),
     TermSpec("triangle", "laplacian.triangle_loss", ("out.vertices", "out.faces"),
              "lambda_laplacian", 0.1),
-    TermSpec("mshape", "joints3d.shape_loss", ("out.shape",), "lambda_shape", 1e-2),
-    TermSpec("texture", "appearance.photometric_loss",
-             ("out.re_img", "out.mask_rgbs", "batch.texture_con"), "lambda_texture", 5e-3),
-    TermSpec("mrgb", "appearance.mean_rgb_loss",
-             ("out.re_img", "out.mask_rgbs", "batch.texture_con"), "lambda_mrgb", 1e-3),
-    TermSpec("mtex", "appearance.texture_outlier_loss", ("out.textures", "batch.texture_con"),
-             "lambda_tex_reg", 5e-3),
+    TermSpec("mshape", "joints3d.shape_loss", ("out.betas",), "lambda_shape", 1e-2),
+    TermSpec("texture", "appearance.photometric_loss", (_RGB, _MASKED, "batch.texture_weight"),
+             "lambda_texture", 5e-3),
+    TermSpec("mrgb", "appearance.mean_rgb_loss", (_RGB, _MASKED, "batch.texture_weight"),
+             "lambda_mrgb", 1e-3),
+    TermSpec("mtex", "appearance.texture_outlier_loss",
+             ("out.texture_logits", "batch.texture_weight"), "lambda_tex_reg", 5e-3),
     # Terms the original computes but no shipped config uses (§3.3).
-    TermSpec("hm_integral_gt", "keypoints.hm_integral_loss", ("out.hm_j2d", "batch.j2d_gt"),
+    TermSpec("hm_integral_gt", "keypoints.hm_integral_loss", (_HM, "batch.gt_joints_2d"),
              "lambda_hm", 1e-3, shipped=False),
-    TermSpec("joint_2d", "keypoints.joint_2d_loss", ("out.j2d", "batch.j2d_gt"),
+    TermSpec("joint_2d", "keypoints.joint_2d_loss", (_J2D, "batch.gt_joints_2d"),
              "lambda_j2d_gt", 1e-4, shipped=False),
-    TermSpec("open_2dj_de", "keypoints.open_2dj_de_loss", ("out.j2d", "batch.open_2dj"),
+    TermSpec("open_2dj_de", "keypoints.open_2dj_de_loss", (_J2D, "batch.detections"),
              "lambda_j2d_de", 1e-4, shipped=False),
-    TermSpec("joint_3d", "joints3d.joint_3d_loss", ("out.joints", "batch.joints"), "lambda_j3d",
-             100.0, shipped=False),
-    TermSpec("joint_3d_norm", "joints3d.joint_3d_norm_loss", ("out.joints", "batch.joints"),
+    TermSpec("joint_3d", "joints3d.joint_3d_loss", ("out.joints", "batch.gt_joints"),
+             "lambda_j3d", 100.0, shipped=False),
+    TermSpec("joint_3d_norm", "joints3d.joint_3d_norm_loss", ("out.joints", "batch.gt_joints"),
              "lambda_j3d_norm", 100.0, shipped=False),
-    TermSpec("bone_direc", "bones.bone_direction_loss", ("out.j2d", "batch.j2d_gt"),
+    TermSpec("bone_direc", "bones.bone_direction_loss", (_J2D, "batch.gt_joints_2d"),
              "lambda_bone_direc", 0.1, shipped=False),
-    TermSpec("scale", "joints3d.scale_loss", ("out.joints", "batch.scales"), "lambda_scale",
-             100.0, shipped=False),
-    TermSpec("sil", "appearance.silhouette_loss", ("out.re_sil", "batch.masks"), "lambda_sil",
-             1.0, shipped=False, note="unweighted originally"),
-    TermSpec("ssim_tex", "similarity.ssim_tex_loss", ("out.re_img", "out.mask_rgbs"),
-             "lambda_ssim_tex", 1e-3, shipped=False),
-    TermSpec("ssim_tex_depth", "similarity.ssim_tex_depth_loss", ("out.re_img", "out.re_depth"),
+    TermSpec("scale", "joints3d.scale_loss", ("out.joints", "batch.gt_bone_scale"),
+             "lambda_scale", 100.0, shipped=False),
+    TermSpec("sil", "appearance.silhouette_loss", ("out.rendered_silhouette", "batch.gt_masks"),
+             "lambda_sil", 1.0, shipped=False, note="unweighted originally"),
+    TermSpec("ssim_tex", "similarity.ssim_tex_loss", (_RGB, _MASKED), "lambda_ssim_tex", 1e-3,
+             shipped=False),
+    TermSpec("ssim_tex_depth", "similarity.ssim_tex_depth_loss", (_RGB, "out.rendered_depth"),
              "lambda_ssim_tex", 1e-3, shipped=False),
     TermSpec("ssim_inrgb_depth", "similarity.ssim_inrgb_depth_loss",
-             ("out.mask_rgbs", "out.re_depth"), "lambda_ssim_tex", 1e-3, shipped=False),
+             (_MASKED, "out.rendered_depth"), "lambda_ssim_tex", 1e-3, shipped=False),
 )
 
 #: name -> TermSpec, in table order (read-only).

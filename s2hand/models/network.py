@@ -114,7 +114,7 @@ class S2HandNet(nn.Module):
         self._check_inputs(images, Ks, requires, task)
         out = S2HandOutput()
         if task == "hm_train" or "heatmaps" in requires:
-            out.heatmaps, out.hm_j2d = self.predict_heatmaps(images)
+            out.heatmaps, out.heatmap_joints_2d = self.predict_heatmaps(images)
             if task == "hm_train":
                 return out
         if not requires & {"joints", "verts", "textures", "lights"}:
@@ -123,17 +123,17 @@ class S2HandNet(nn.Module):
         features, low_features = self.encoder(images)
         hand = self.hand_decoder(features)
         out.joints, out.vertices, out.faces = hand.joints, hand.vertices, hand.faces
-        out.pose, out.shape, out.scale = hand.pose, hand.shape, hand.scale
-        out.trans, out.rot, out.tsa_poses = hand.trans, hand.rot, hand.tsa_poses
-        out.j2d = project_points(hand.joints, Ks)
+        out.pose_coeffs, out.betas, out.scale = hand.pose, hand.shape, hand.scale
+        out.translation, out.global_rotation, out.tsa_poses = hand.trans, hand.rot, hand.tsa_poses
+        out.joints_2d = project_points(hand.joints, Ks)
         if requires & {"textures", "lights"}:
-            out.textures, out.lights = self.texture_light_from_low(low_features)
+            out.texture_logits, out.lights = self.texture_light_from_low(low_features)
         if self.renderer is not None:
-            colours = torch.tanh(out.textures) if "textures" in requires else None
+            colours = torch.tanh(out.texture_logits) if "textures" in requires else None
             lights = out.lights if "lights" in requires else None
-            out.re_img, out.re_depth, out.re_sil = self.render(hand.vertices, hand.faces, Ks,
-                                                               colours, lights)
-            out.mask_rgbs = images * (out.re_sil > 0).unsqueeze(1).to(images.dtype)
+            rendered = self.render(hand.vertices, hand.faces, Ks, colours, lights)
+            out.rendered_rgb, out.rendered_depth, out.rendered_silhouette = rendered
+            out.masked_images = images * (out.rendered_silhouette > 0).unsqueeze(1).to(images.dtype)
         return out
 
     def predict_heatmaps(self, images: Tensor) -> tuple[list[Tensor], list[Tensor]]:
@@ -148,7 +148,7 @@ class S2HandNet(nn.Module):
 
     def render(self, vertices: Tensor, faces: Tensor, Ks: Tensor, colours: Tensor | None = None,
                lights: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
-        """Render a mesh as the original: ``(re_img (B,3,H,W), re_depth (B,H,W), re_sil (B,H,W))``.
+        """Render a mesh as the original: ``(rgb (B,3,H,W), depth (B,H,W), silhouette (B,H,W))``.
 
         ``colours (B,F,3)`` are display-range face colours (``tanh`` of the textures) or ``None``
         for white; ``lights (B,11)`` or ``None`` for NR's default lights. Depth is zeroed on the

@@ -53,17 +53,18 @@ def _fake(batch: int, template: torch.Tensor, faces: torch.Tensor, device: torch
     tsa = torch.randn(batch, 16, 3, generator=g) * 0.3
     tsa[:, 0, 0] += math.pi
     out = {
-        "joints": joints, "j2d": None, "vertices": verts, "faces": faces.to(device),
-        "hm_j2d": [leaf(torch.rand(batch, 21, 2, generator=g) * 224) for _ in range(2)],
-        "tsa_poses": leaf(tsa), "shape": leaf(torch.zeros(batch, 10)),
-        "textures": leaf(torch.randn(batch, faces.shape[0], 3, generator=g)),
-        "re_img": leaf(torch.rand(batch, 3, 224, 224, generator=g)),
-        "mask_rgbs": torch.rand(batch, 3, 224, 224, generator=g).to(device),
+        "joints": joints, "joints_2d": None, "vertices": verts, "faces": faces.to(device),
+        "heatmap_joints_2d": [leaf(torch.rand(batch, 21, 2, generator=g) * 224)
+                              for _ in range(2)],
+        "tsa_poses": leaf(tsa), "betas": leaf(torch.zeros(batch, 10)),
+        "texture_logits": leaf(torch.randn(batch, faces.shape[0], 3, generator=g)),
+        "rendered_rgb": leaf(torch.rand(batch, 3, 224, 224, generator=g)),
+        "masked_images": torch.rand(batch, 3, 224, 224, generator=g).to(device),
     }
     con = torch.rand(batch, 21, generator=g)
-    data = {"open_2dj": (torch.rand(batch, 21, 2, generator=g) * 224).to(device),
-            "open_2dj_con": con.to(device), "texture_con": con.mean(1).to(device),
-            "Ks": K.to(device)}
+    data = {"detections": (torch.rand(batch, 21, 2, generator=g) * 224).to(device),
+            "detection_conf": con.to(device), "texture_weight": con.mean(1).to(device),
+            "intrinsics": K.to(device)}
     return out, data
 
 
@@ -97,7 +98,7 @@ def _time_case(out: dict, data: dict, device: torch.device, repeats: int) -> lis
         _scipy_peer(out["vertices"], out["faces"])
 
     def e2e():
-        out["j2d"] = project_points(out["joints"], data["Ks"])
+        out["joints_2d"] = project_points(out["joints"], data["intrinsics"])
         total_loss(compute_losses(SHIPPED_E2E, out, data)).backward()
 
     return [time_call(fn, device, repeats=repeats) * 1e3 for fn in (build, tri, peer, e2e)]

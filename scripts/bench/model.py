@@ -38,8 +38,9 @@ def _inputs(batch: int, device: torch.device) -> tuple[torch.Tensor, torch.Tenso
 
 
 def _objective(out) -> torch.Tensor:
-    return (out.j2d.sum() + out.hm_j2d[0].sum() + out.hm_j2d[1].sum() + out.re_img.sum()
-            + out.re_sil.sum() + out.textures.sum() + out.tsa_poses.sum())
+    return (out.joints_2d.sum() + out.heatmap_joints_2d[0].sum()
+            + out.heatmap_joints_2d[1].sum() + out.rendered_rgb.sum()
+            + out.rendered_silhouette.sum() + out.texture_logits.sum() + out.tsa_poses.sum())
 
 
 def _rows(model, batch: int, device: torch.device, args) -> list[list[object]]:

@@ -37,24 +37,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "small-cnn:128 (default: the original efficientnet-b3)")
 
 
-def _batch(batch_size: int, device: torch.device) -> dict:
+def _batch(batch_size: int, device: torch.device):
     """A normalised batch of random images with a plausible camera and detections."""
+    from s2hand.data import HandBatch
+
     gen = torch.Generator().manual_seed(0)
     K = torch.tensor([[560.0, 0.0, 112.0], [0.0, 560.0, 112.0], [0.0, 0.0, 1.0]])
     angles = torch.linspace(0, 2 * math.pi, 21)
     det = 112 + 40 * torch.stack([angles.cos(), angles.sin()], -1)
-    return {
-        "images": torch.rand(batch_size, 3, 224, 224, generator=gen).to(device),
-        "Ks": K.expand(batch_size, 3, 3).contiguous().to(device),
-        "open_2dj": det.expand(batch_size, 21, 2).contiguous().to(device),
-        "open_2dj_con": torch.full((batch_size, 21), 0.9, device=device),
-        "texture_con": torch.full((batch_size,), 0.9, device=device),
-        "idxs": torch.arange(batch_size, device=device),
-        "dataset": ["FreiHand"] * batch_size,
-    }
+    return HandBatch(
+        images=torch.rand(batch_size, 3, 224, 224, generator=gen).to(device),
+        intrinsics=K.expand(batch_size, 3, 3).contiguous().to(device),
+        detections=det.expand(batch_size, 21, 2).contiguous().to(device),
+        detection_conf=torch.full((batch_size, 21), 0.9, device=device),
+        texture_weight=torch.full((batch_size,), 0.9, device=device),
+        sample_ids=torch.arange(batch_size, device=device),
+        dataset=["FreiHand"] * batch_size,
+    )
 
 
-def _step_fn(task, model: torch.nn.Module, batch: dict) -> Callable[[], None]:
+def _step_fn(task, model: torch.nn.Module, batch) -> Callable[[], None]:
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def step() -> None:

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 
 from s2hand.data import (
-    CombinedLoader,
+    controlled_subset,
     Detections,
     DetectionsError,
     normalize_batch,
@@ -18,7 +18,6 @@ from s2hand.data.augment import (
     transform_points2d,
 )
 from s2hand.data.batch import freihand_texture_con
-from s2hand.data.combined import controlled_subset
 from s2hand.data.crop import CropParams, crop_affine
 
 
@@ -90,21 +89,11 @@ def test_texture_con_rules():
            "idxs": torch.tensor([4]), "open_2dj": torch.zeros(1, 21, 2),
            "open_2dj_con": torch.full((1, 21, 1), 0.5)}
     b = normalize_batch(raw, "FreiHand")
-    assert b["texture_con"].shape == (1,) and b["texture_con"].item() == pytest.approx(0.55)
+    assert b.texture_weight.shape == (1,) and b.texture_weight.item() == pytest.approx(0.55)
     with pytest.raises(KeyError, match="needs images and intrinsics"):
         normalize_batch({"idxs": torch.tensor([0])}, "FreiHand")
 
 
-def _fake_loader(n: int, batch: int) -> DataLoader:
-    ds = [{"images": torch.zeros(3, 224, 224), "Ks": torch.eye(3), "idxs": i}
-          for i in range(n)]
-    return DataLoader(ds, batch_size=batch)
-
-
-def test_combined_loader_round_robin_and_subset():
-    loader = CombinedLoader({"FreiHand": _fake_loader(6, 2), "HO3D": _fake_loader(4, 2)})
-    names = [b["dataset"][0] for b in loader]
-    assert names == ["FreiHand", "HO3D", "FreiHand", "HO3D", "FreiHand"]
-    assert len(loader) == 5
+def test_controlled_subset_splits_the_size_between_datasets():
     sub = controlled_subset(TensorDataset(torch.arange(100)), 30, 2)
     assert len(sub) == 15 and sub[14][0].item() == 14

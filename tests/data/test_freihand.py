@@ -60,7 +60,7 @@ def test_augmented_queries_are_consistent(freihand, params):
     angles = []
     for i in range(len(ds)):
         s = ds[i]
-        angles.append(s["rot"])
+        angles.append(s["augment_angle"])
         uv = project_points(s["trans_joints"][None].double(), s["trans_Ks"][None].double())[0]
         # fx != fy in the fixture, so this only holds with K' = A K R^T (not K' = K)
         assert (uv - s["trans_open_2dj"].double()).abs().max() < 0.01
@@ -158,15 +158,15 @@ def test_normalized_batch_freihand(freihand):
                          versions=("gs", "hom"))
     raw = torch.utils.data.default_collate([ds[0], ds[7]])
     b = normalize_batch(raw, "FreiHand")
-    assert b["images"].shape == (2, 3, 224, 224) and b["Ks"].shape == (2, 3, 3)
-    assert b["open_2dj"].shape == (2, 21, 2) and b["open_2dj_con"].shape == (2, 21)
-    assert b["masks"].shape == (2, 1, 224, 224) and b["manos"].shape == (2, 61)
-    assert b["dataset"] == ["FreiHand"] * 2 and b["idxs"].tolist() == [0, 7]
-    assert torch.equal(b["joints"], raw["trans_joints"])
-    assert (b["j2d_gt"] - b["open_2dj"]).abs().max() < 0.01
+    assert b.images.shape == (2, 3, 224, 224) and b.intrinsics.shape == (2, 3, 3)
+    assert b.detections.shape == (2, 21, 2) and b.detection_conf.shape == (2, 21)
+    assert b.gt_masks.shape == (2, 1, 224, 224) and b.gt_mano.shape == (2, 61)
+    assert b.dataset == ["FreiHand"] * 2 and b.sample_ids.tolist() == [0, 7]
+    assert torch.equal(b.gt_joints, raw["trans_joints"])
+    assert (b.gt_joints_2d - b.detections).abs().max() < 0.01
     con = raw["open_2dj_con"]
     expected = con.mean(1) * torch.tensor([1.1, 0.1])  # gs version vs hom version
-    torch.testing.assert_close(b["texture_con"], expected)
+    torch.testing.assert_close(b.texture_weight, expected)
 
 
 def test_semi_ratio_uses_gt_2d(freihand):

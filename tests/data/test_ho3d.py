@@ -74,11 +74,11 @@ def test_normalized_batch_ho3d_and_batch_size_one(ho3d):
     root, _ = ho3d
     ds = HO3DDataset(root, "training", QUERIES)
     b = normalize_batch(torch.utils.data.default_collate([ds[3]]), "HO3D")
-    assert b["images"].shape == (1, 3, 224, 224) and b["open_2dj_con"].shape == (1, 21)
-    assert b["texture_con"].shape == (1,)
-    assert b["texture_con"].item() == pytest.approx(0.9)
-    assert b["joints"].shape == (1, 21, 3) and b["dataset"] == ["HO3D"]
-    assert (b["j2d_gt"] - b["open_2dj"]).abs().max() < 0.05
+    assert b.images.shape == (1, 3, 224, 224) and b.detection_conf.shape == (1, 21)
+    assert b.texture_weight.shape == (1,)
+    assert b.texture_weight.item() == pytest.approx(0.9)
+    assert b.gt_joints.shape == (1, 21, 3) and b.dataset == ["HO3D"]
+    assert (b.gt_joints_2d - b.detections).abs().max() < 0.05
 
 
 def test_disallowed_class_in_meta(tmp_path):
@@ -129,6 +129,6 @@ def test_v3_jpg_frames_and_worker_loading(tmp_path):
     ds = HO3DDataset(tmp_path, "training", QUERIES, version="v3")
     loader = torch.utils.data.DataLoader(ds, batch_size=2, num_workers=2, timeout=120)
     batches = [normalize_batch(raw, "HO3D") for raw in loader]
-    assert [b["images"].shape[0] for b in batches] == [2, 2]
+    assert [b.images.shape[0] for b in batches] == [2, 2]
     for b in batches:
-        assert (b["j2d_gt"] - b["open_2dj"]).abs().max() < 0.05
+        assert (b.gt_joints_2d - b.detections).abs().max() < 0.05

@@ -43,10 +43,10 @@ def test_training_datasets_take_turns_one_batch_each(roots):
     dataset = build_train_dataset(_config(roots))
     assert dataset.names == ["FreiHand", "HO3D"] and dataset.sizes == [6, 6]
     batches = _train_batches(dataset)
-    assert [b["dataset"] for b in batches] == [["FreiHand"] * 2, ["HO3D"] * 2] * 3
+    assert [b.dataset for b in batches] == [["FreiHand"] * 2, ["HO3D"] * 2] * 3
     for b in batches:
-        assert b["images"].shape == (2, 3, 224, 224) and b["open_2dj"].shape == (2, 21, 2)
-        assert b["texture_con"].shape == (2,)
+        assert b.images.shape == (2, 3, 224, 224) and b.detections.shape == (2, 21, 2)
+        assert b.texture_weight.shape == (2,)
 
 
 def test_epoch_ends_when_the_first_dataset_runs_out():
@@ -72,9 +72,9 @@ def test_controlled_exp_and_evaluation_splits(roots):
     assert dataset.sizes == [2, 2]
     splits = build_eval_splits(_config(roots))
     val = {name: list(split.loader) for name, split in splits.items()}
-    assert [len(b["idxs"]) for b in val["FreiHand"]] == [3, 1]
-    assert val["HO3D"][0]["Ks"].shape == (3, 3, 3)
-    torch.testing.assert_close(val["FreiHand"][0]["idxs"], torch.tensor([0, 1, 2]))
+    assert [len(b.sample_ids) for b in val["FreiHand"]] == [3, 1]
+    assert val["HO3D"][0].intrinsics.shape == (3, 3, 3)
+    torch.testing.assert_close(val["FreiHand"][0].sample_ids, torch.tensor([0, 1, 2]))
     assert {n: s.convention for n, s in splits.items()} == {"FreiHand": "freihand",
                                                             "HO3D": "ho3d"}
 

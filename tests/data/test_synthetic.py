@@ -90,13 +90,13 @@ def test_freihand_augmented_geometry(synth_frei, layer):
     b = normalize_batch(torch.utils.data.default_collate([ds[i] for i in range(4)]), "FreiHand")
     faces = layer.faces.numpy()
     for k in range(4):
-        mesh = _mesh_mask(b["verts"][k].double().numpy(), faces, b["Ks"][k].double().numpy())
-        mask = b["masks"][k, 0].numpy() > 0.5
+        mesh = _mesh_mask(b.gt_vertices[k].double().numpy(), faces, b.intrinsics[k].double().numpy())
+        mask = b.gt_masks[k, 0].numpy() > 0.5
         assert (mask & mesh).sum() / (mask | mesh).sum() > 0.9
         assert np.abs(_centroid(mask) - _centroid(mesh)).max() < 0.3
     # the rotated detections and the rotated GT agree as well as the unrotated ones do
-    con = b["open_2dj_con"] > 0.3
-    assert (b["j2d_gt"] - b["open_2dj"]).norm(dim=-1)[con].median() < 6.0
+    con = b.detection_conf > 0.3
+    assert (b.gt_joints_2d - b.detections).norm(dim=-1)[con].median() < 6.0
 
 
 def test_freihand_mano_vector_and_pose_bounds(synth_frei, layer):
@@ -131,10 +131,10 @@ def test_ho3d_layout_meta_and_crop(synth_ho3d):
     ds = HO3DDataset(synth_ho3d, "training", ("trans_images", "trans_Ks", "trans_open_2dj",
                                               "joints"))
     b = normalize_batch(torch.utils.data.default_collate([ds[i] for i in range(5)]), "HO3D")
-    assert b["images"].shape == (5, 3, 224, 224)
-    assert b["j2d_gt"].min() > 0 and b["j2d_gt"].max() < 224
-    con = b["open_2dj_con"] > 0.3
-    assert (b["j2d_gt"] - b["open_2dj"]).norm(dim=-1)[con].median() < 6.0
+    assert b.images.shape == (5, 3, 224, 224)
+    assert b.gt_joints_2d.min() > 0 and b.gt_joints_2d.max() < 224
+    con = b.detection_conf > 0.3
+    assert (b.gt_joints_2d - b.detections).norm(dim=-1)[con].median() < 6.0
 
 
 def test_ho3d_evaluation_split(synth_ho3d):
@@ -145,10 +145,10 @@ def test_ho3d_evaluation_split(synth_ho3d):
     ds = build_dataset("HO3D", "evaluation", synth_ho3d,
                        ("trans_images", "trans_Ks", "joints", "verts"))
     b = normalize_batch(torch.utils.data.default_collate([ds[i] for i in range(3)]), "HO3D")
-    assert b["j2d_gt"].min() > 0 and b["j2d_gt"].max() < 224
-    assert b["verts"][:, :, 2].min() > 0  # converted to OpenCV like the joints
-    wrist = b["joints"][:, 0]
-    assert (b["verts"] - wrist[:, None]).norm(dim=-1).max() < 0.3
+    assert b.gt_joints_2d.min() > 0 and b.gt_joints_2d.max() < 224
+    assert b.gt_vertices[:, :, 2].min() > 0  # converted to OpenCV like the joints
+    wrist = b.gt_joints[:, 0]
+    assert (b.gt_vertices - wrist[:, None]).norm(dim=-1).max() < 0.3
 
 
 def test_generation_is_deterministic(tmp_path):

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 import torch
 from torch import nn
@@ -72,7 +74,8 @@ def test_per_dataset_losses_reach_the_task():
     method = S2HandMethod(config)
     assert method.checkpoint_prefix == "texturehand"
     task = method.build_task(out_dir=".", logger=None)
-    assert task.losses_for({"dataset": ["FreiHand", "FreiHand"]}) == ["mscale", "tsa_poses"]
-    assert task.losses_for({"dataset": ["HO3D"]}) == ["mscale"]
+    frei = SimpleNamespace(dataset=["FreiHand", "FreiHand"])
+    assert task.losses_for(frei) == ["mscale", "tsa_poses"]
+    assert task.losses_for(SimpleNamespace(dataset=["HO3D"])) == ["mscale"]
     with pytest.raises(ValueError, match="mixes the datasets"):
-        task.losses_for({"dataset": ["FreiHand", "HO3D"]})
+        task.losses_for(SimpleNamespace(dataset=["FreiHand", "HO3D"]))

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from s2hand.data import HandBatch
 from s2hand.losses.geometry import project_points
 
 IMG = 24  # image side of the fake renders: small keeps the SSIM/photometric tests fast
@@ -52,36 +53,38 @@ def _make(batch_size: int = 2, seed: int = 0, requires_grad: bool = False):
     tsa = (tsa + torch.randn(B, 16, 3, generator=g, dtype=torch.float64) * 0.3)
     tsa = tsa.requires_grad_(requires_grad)
     output = {
-        "hm_j2d": [rnd(B, 21, 2, scale=3.0, offset=IMG / 2) for _ in range(2)],
+        "heatmap_joints_2d": [rnd(B, 21, 2, scale=3.0, offset=IMG / 2) for _ in range(2)],
         "joints": joints,
-        "j2d": j2d,
+        "joints_2d": j2d,
         "vertices": vertices,
         "faces": faces,
-        "shape": rnd(B, 10, scale=0.1),
+        "betas": rnd(B, 10, scale=0.1),
         "tsa_poses": tsa,
-        "textures": rnd(B, faces.shape[0], 3, scale=0.3, offset=0.7),
-        "re_img": torch.rand(B, 3, IMG, IMG, generator=g, dtype=torch.float64)
+        "texture_logits": rnd(B, faces.shape[0], 3, scale=0.3, offset=0.7),
+        "rendered_rgb": torch.rand(B, 3, IMG, IMG, generator=g, dtype=torch.float64)
         .requires_grad_(requires_grad),
-        "re_depth": torch.rand(B, IMG, IMG, generator=g, dtype=torch.float64)
+        "rendered_depth": torch.rand(B, IMG, IMG, generator=g, dtype=torch.float64)
         .requires_grad_(requires_grad),
-        "re_sil": torch.rand(B, IMG, IMG, generator=g, dtype=torch.float64)
+        "rendered_silhouette": torch.rand(B, IMG, IMG, generator=g, dtype=torch.float64)
         .requires_grad_(requires_grad),
-        "mask_rgbs": torch.rand(B, 3, IMG, IMG, generator=g, dtype=torch.float64)
+        "masked_images": torch.rand(B, 3, IMG, IMG, generator=g, dtype=torch.float64)
         .requires_grad_(requires_grad),
     }
     con = torch.rand(B, 21, generator=g, dtype=torch.float64)
-    batch = {
-        "Ks": K,
-        "open_2dj": j2d.detach() + torch.randn(B, 21, 2, generator=g, dtype=torch.float64) * 6,
-        "open_2dj_con": con,
-        "texture_con": con.mean(1),
-        "j2d_gt": j2d.detach() + torch.randn(B, 21, 2, generator=g, dtype=torch.float64),
-        "joints": joints.detach() + torch.randn(B, 21, 3, generator=g, dtype=torch.float64) * 0.01,
-        "masks": (torch.rand(B, 1, IMG, IMG, generator=g) > 0.5).double(),
-        "scales": torch.full((B,), 0.03, dtype=torch.float64),
-        "idxs": torch.arange(B),
+    batch = HandBatch(**{
+        "images": torch.zeros(B, 3, IMG, IMG, dtype=torch.float64),
+        "intrinsics": K,
+        "detections": j2d.detach() + torch.randn(B, 21, 2, generator=g, dtype=torch.float64) * 6,
+        "detection_conf": con,
+        "texture_weight": con.mean(1),
+        "gt_joints_2d": j2d.detach() + torch.randn(B, 21, 2, generator=g, dtype=torch.float64),
+        "gt_joints": joints.detach()
+        + torch.randn(B, 21, 3, generator=g, dtype=torch.float64) * 0.01,
+        "gt_masks": (torch.rand(B, 1, IMG, IMG, generator=g) > 0.5).double(),
+        "gt_bone_scale": torch.full((B,), 0.03, dtype=torch.float64),
+        "sample_ids": torch.arange(B),
         "dataset": ["FreiHand"] * B,
-    }
+    })
     return output, batch
 
 

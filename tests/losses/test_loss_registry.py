@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from s2hand.config import names as config_names
+from s2hand.data import HandBatch
 from s2hand.losses import (
     DEFAULT_WEIGHTS,
     LOSS_NAMES,
@@ -42,7 +43,7 @@ def test_table_rows_resolve_and_derive_requirements():
     assert specs["mscale"].requires == (("joints", "verts"),)
     assert {t.name for t in TERMS if t.needs_detections} == {
         "open_2dj", "open_bone_direc", "hm_integral", "open_2dj_de"}
-    assert specs["kp_cons"].output_fields == ("hm_j2d", "j2d")
+    assert specs["kp_cons"].output_fields == ("heatmap_joints_2d", "joints_2d")
 
 
 def test_default_weights_match_the_original_and_the_config_schema():
@@ -70,7 +71,7 @@ def test_every_term_on_a_full_output(make_output):
 
 def test_weighting_uses_lambda_and_defaults(make_output):
     out, batch = make_output()
-    raw = open_2dj_loss(out["j2d"], batch["open_2dj"], batch["open_2dj_con"])
+    raw = open_2dj_loss(out["joints_2d"], batch.detections, batch.detection_conf)
     assert compute_losses(["open_2dj"], out, batch)["open_2dj"].item() == pytest.approx(
         1e-3 * raw.item())
     weighted = compute_losses(["open_2dj"], out, batch, {"lambda_j2d": 0.5})["open_2dj"]
@@ -78,7 +79,7 @@ def test_weighting_uses_lambda_and_defaults(make_output):
     # Keys the mapping lacks take the default; unrelated keys are ignored.
     terms = compute_losses(["open_2dj", "kp_cons"], out, batch, {"lambda_j2d": 2.0, "lr": 1})
     assert terms["kp_cons"].item() == pytest.approx(
-        2e-4 * kp_cons_loss(out["hm_j2d"][-1], out["j2d"]).item())
+        2e-4 * kp_cons_loss(out["heatmap_joints_2d"][-1], out["joints_2d"]).item())
     with pytest.raises(LossInputError, match="lambda_j2d"):
         compute_losses(["open_2dj"], out, batch, {"lambda_j2d": "big"})
 
@@ -91,16 +92,16 @@ def test_batch_size_one_for_every_term(make_output):
 
 def test_zero_confidence_gives_zero_not_nan(make_output):
     out, batch = make_output(requires_grad=True)
-    batch["open_2dj_con"] = torch.zeros_like(batch["open_2dj_con"])
-    batch["texture_con"] = torch.zeros_like(batch["texture_con"])
+    batch.detection_conf = torch.zeros_like(batch.detection_conf)
+    batch.texture_weight = torch.zeros_like(batch.texture_weight)
     names = ["open_2dj", "open_bone_direc", "hm_integral", "texture", "mrgb", "mtex"]
     terms = compute_losses(names, out, batch)
     assert all(v.item() == 0.0 for v in terms.values())
     total = total_loss(terms)
     total.backward()
-    for key in ("joints", "textures", "re_img"):
+    for key in ("joints", "texture_logits", "rendered_rgb"):
         assert torch.isfinite(out[key].grad).all(), key
-    assert all(torch.isfinite(s.grad).all() for s in out["hm_j2d"])
+    assert all(torch.isfinite(s.grad).all() for s in out["heatmap_joints_2d"])
 
 
 def test_zero_lambda_is_exact_zero_even_for_nan_inputs(make_output):
@@ -123,13 +124,13 @@ def test_nan_is_reported_not_dropped(make_output):
 
 def test_errors_list_every_problem(make_output):
     out, batch = make_output()
-    out["re_img"] = None
-    del batch["texture_con"]
+    out["rendered_rgb"] = None
+    batch.texture_weight = None
     with pytest.raises(LossInputError) as err:
         compute_losses(["texture", "loss_percep", "mscale"], out, batch)
     msg = str(err.value)
     assert "unknown loss 'loss_percep'" in msg
-    assert "output.re_img" in msg and "batch['texture_con']" in msg
+    assert "output.rendered_rgb" in msg and "batch.texture_weight" in msg
     assert "mscale" not in msg.split("known:")[0]
     with pytest.raises(LossInputError, match="no loss terms"):
         total_loss({})
@@ -137,32 +138,34 @@ def test_errors_list_every_problem(make_output):
 
 def test_shapes_are_checked_through_the_registry(make_output):
     out, batch = make_output()
-    batch["open_2dj_con"] = batch["open_2dj_con"][..., None]  # (B,21,1) is the original's
+    batch.detection_conf = batch.detection_conf[..., None]  # (B,21,1) is the original's
     with pytest.raises(LossInputError, match=r"confidences.*\(B,21\)"):
         compute_losses(["open_2dj"], out, batch)
 
 
 def test_gradients_reach_the_right_inputs(make_output):
     out, batch = make_output(requires_grad=True)
+    rgb, masked, depth = "rendered_rgb", "masked_images", "rendered_depth"
+    hm = "heatmap_joints_2d"
     expect = {
         "open_2dj": {"joints"}, "open_bone_direc": {"joints"}, "mscale": {"joints"},
-        "tsa_poses": {"tsa_poses"}, "hm_integral": {"hm_j2d"}, "kp_cons": {"hm_j2d", "joints"},
-        "triangle": {"vertices"}, "mshape": {"shape"}, "texture": {"re_img", "mask_rgbs"},
-        "mrgb": {"re_img", "mask_rgbs"}, "mtex": {"textures"}, "sil": {"re_sil"},
-        "ssim_tex": {"re_img", "mask_rgbs"}, "ssim_tex_depth": {"re_img", "re_depth"},
-        "ssim_inrgb_depth": {"mask_rgbs", "re_depth"}, "joint_3d": {"joints"},
+        "tsa_poses": {"tsa_poses"}, "hm_integral": {hm}, "kp_cons": {hm, "joints"},
+        "triangle": {"vertices"}, "mshape": {"betas"}, "texture": {rgb, masked},
+        "mrgb": {rgb, masked}, "mtex": {"texture_logits"}, "sil": {"rendered_silhouette"},
+        "ssim_tex": {rgb, masked}, "ssim_tex_depth": {rgb, depth},
+        "ssim_inrgb_depth": {masked, depth}, "joint_3d": {"joints"},
     }
-    leaves = ["joints", "tsa_poses", "vertices", "shape", "textures", "re_img", "re_depth",
-              "re_sil", "mask_rgbs"]
+    leaves = ["joints", "tsa_poses", "vertices", "betas", "texture_logits", rgb, depth,
+              "rendered_silhouette", masked]
     for name, wanted in expect.items():
         value = compute_losses([name], out, batch)[name]
-        inputs = [out[k] for k in leaves] + out["hm_j2d"]
+        inputs = [out[k] for k in leaves] + out["heatmap_joints_2d"]
         # j2d = project(joints) is one graph shared by all terms: keep it between calls.
         grads = torch.autograd.grad(value, inputs, allow_unused=True, retain_graph=True)
         hit = [g is not None and bool(g.abs().sum() > 0) for g in grads]
         reached = {k for k, h in zip(leaves, hit, strict=False) if h}
         if any(hit[len(leaves):]):
-            reached.add("hm_j2d")
+            reached.add("heatmap_joints_2d")
         assert reached == wanted, name
 
 
@@ -191,7 +194,7 @@ def test_cuda_matches_cpu(make_output):
 
     cpu = compute_losses(sorted(LOSS_NAMES), out, batch)
     gpu = compute_losses(sorted(LOSS_NAMES), {k: to_cuda(v) for k, v in out.items()},
-                         {k: to_cuda(v) for k, v in batch.items()})
+                         batch.to("cuda"))
     for name in LOSS_NAMES:
         assert gpu[name].device.type == "cuda", name
         torch.testing.assert_close(gpu[name].cpu(), cpu[name].detach(), rtol=1e-6, atol=1e-9)
@@ -199,8 +202,8 @@ def test_cuda_matches_cpu(make_output):
 
 def test_computable_losses(make_output):
     out, batch = make_output()
-    out["re_img"] = None
-    del batch["texture_con"]
+    out["rendered_rgb"] = None
+    batch.texture_weight = None
     names = ["texture", "mtex", "mscale", "bogus", "mscale", "ssim_tex_depth"]
     assert computable_losses(names, out, batch) == ["mscale"]
     assert computable_losses(["sil"], S2HandOutput(**make_output()[0]), batch) == ["sil"]
@@ -210,8 +213,7 @@ def test_declared_fields_exist_in_the_contract():
     from dataclasses import fields
 
     output_fields = {f.name for f in fields(S2HandOutput)}
-    batch_keys = {"images", "Ks", "open_2dj", "open_2dj_con", "texture_con", "idxs", "dataset",
-                  "joints", "j2d_gt", "verts", "masks", "scales", "manos"}
+    batch_keys = {f.name for f in fields(HandBatch)}
     for term in LOSS_TERMS.values():
         assert set(term.output_fields) <= output_fields, term.name
         assert set(term.batch_fields) <= batch_keys, term.name

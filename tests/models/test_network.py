@@ -26,9 +26,9 @@ from s2hand.render import RenderOutput
 from .conftest import random_hand_model
 
 ALL_REQUIRES = ("heatmaps", "joints", "verts", "textures", "lights")
-MESH = ("joints", "j2d", "vertices", "faces", "pose", "shape", "scale", "trans", "rot",
-        "tsa_poses")
-RENDERED = ("re_img", "re_depth", "re_sil", "mask_rgbs")
+MESH = ("joints", "joints_2d", "vertices", "faces", "pose_coeffs", "betas", "scale",
+        "translation", "global_rotation", "tsa_poses")
+RENDERED = ("rendered_rgb", "rendered_depth", "rendered_silhouette", "masked_images")
 K = torch.tensor([[300.0, 0.0, 112.0], [0.0, 300.0, 112.0], [0.0, 0.0, 1.0]])
 
 
@@ -48,21 +48,22 @@ def test_shapes_full_requires(full_model):
     with torch.no_grad():
         out = full_model(images, Ks, ALL_REQUIRES)
     assert [h.shape for h in out.heatmaps] == [(1, 21, 64, 64)] * 2
-    assert [h.shape for h in out.hm_j2d] == [(1, 21, 2)] * 2
-    expected = {"joints": (1, 21, 3), "j2d": (1, 21, 2), "vertices": (1, 778, 3),
-                "faces": (1538, 3), "pose": (1, 30), "shape": (1, 10), "scale": (1, 1),
-                "trans": (1, 3), "rot": (1, 3), "tsa_poses": (1, 16, 3),
-                "textures": (1, 1538, 3), "lights": (1, 11), "re_img": (1, 3, 224, 224),
-                "re_depth": (1, 224, 224), "re_sil": (1, 224, 224),
-                "mask_rgbs": (1, 3, 224, 224)}
+    assert [h.shape for h in out.heatmap_joints_2d] == [(1, 21, 2)] * 2
+    expected = {"joints": (1, 21, 3), "joints_2d": (1, 21, 2), "vertices": (1, 778, 3),
+                "faces": (1538, 3), "pose_coeffs": (1, 30), "betas": (1, 10), "scale": (1, 1),
+                "translation": (1, 3), "global_rotation": (1, 3), "tsa_poses": (1, 16, 3),
+                "texture_logits": (1, 1538, 3), "lights": (1, 11),
+                "rendered_rgb": (1, 3, 224, 224),
+                "rendered_depth": (1, 224, 224), "rendered_silhouette": (1, 224, 224),
+                "masked_images": (1, 3, 224, 224)}
     assert {name: tuple(getattr(out, name).shape) for name in expected} == expected
     assert all(isinstance(v, torch.Tensor) or all(isinstance(t, torch.Tensor) for t in v)
                for v in out.to_dict().values())
     # The untrained hand sits 0.65 m in front of the camera, so it is rendered and lit on white.
-    assert out.re_sil.sum() > 0 and out.re_depth.max() < 1.0
-    background = out.re_sil[0] == 0
-    assert torch.allclose(out.re_img[0][:, background], torch.ones(1))
-    assert torch.count_nonzero(out.mask_rgbs[0][:, background]) == 0
+    assert out.rendered_silhouette.sum() > 0 and out.rendered_depth.max() < 1.0
+    background = out.rendered_silhouette[0] == 0
+    assert torch.allclose(out.rendered_rgb[0][:, background], torch.ones(1))
+    assert torch.count_nonzero(out.masked_images[0][:, background]) == 0
 
 
 class StubRenderer(nn.Module):
@@ -120,16 +121,16 @@ def test_wiring_and_gradients(stub_model):
     assert torch.count_nonzero(seen[..., 224:, :]) == 0  # zero padding, bottom
     assert torch.count_nonzero(seen[..., 224:]) == 0  # and right
     rendered = model.renderer.seen
-    assert torch.equal(rendered["textures"], torch.tanh(out.textures))
+    assert torch.equal(rendered["textures"], torch.tanh(out.texture_logits))
     assert rendered["lights"] is out.lights and rendered["faces"] is out.faces
-    assert torch.allclose(out.j2d, (out.joints @ K.T)[..., :2] / out.joints[..., 2:])
+    assert torch.allclose(out.joints_2d, (out.joints @ K.T)[..., :2] / out.joints[..., 2:])
     assert out.present() == [f.name for f in fields(S2HandOutput)]
-    assert torch.count_nonzero(out.re_depth[..., 112:]) == 0  # depth >= 1 m is zeroed
-    assert torch.all(out.re_depth[..., :112] == 0.5)
-    assert torch.count_nonzero(out.mask_rgbs[..., 112:]) == 0
-    assert torch.equal(out.mask_rgbs[..., :112], images[..., :112])
+    assert torch.count_nonzero(out.rendered_depth[..., 112:]) == 0  # depth >= 1 m is zeroed
+    assert torch.all(out.rendered_depth[..., :112] == 0.5)
+    assert torch.count_nonzero(out.masked_images[..., 112:]) == 0
+    assert torch.equal(out.masked_images[..., :112], images[..., :112])
 
-    loss = out.re_img.sum() + out.hm_j2d[-1].sum() + out.j2d.sum()
+    loss = out.rendered_rgb.sum() + out.heatmap_joints_2d[-1].sum() + out.joints_2d.sum()
     loss.backward()
     grads = {name: p.grad is not None and bool(p.grad.abs().sum() > 0)
              for name, p in model.named_parameters()}
@@ -143,13 +144,14 @@ def test_wiring_and_gradients(stub_model):
 
 
 @pytest.mark.parametrize(("requires", "task", "present"), [
-    (["heatmaps"], "hm_train", {"heatmaps", "hm_j2d"}),
-    (["heatmaps", "joints", "verts"], "hm_train", {"heatmaps", "hm_j2d"}),
-    (["heatmaps"], "train", {"heatmaps", "hm_j2d"}),
+    (["heatmaps"], "hm_train", {"heatmaps", "heatmap_joints_2d"}),
+    (["heatmaps", "joints", "verts"], "hm_train", {"heatmaps", "heatmap_joints_2d"}),
+    (["heatmaps"], "train", {"heatmaps", "heatmap_joints_2d"}),
     (["joints", "verts"], "train", set(RENDERED) | set(MESH)),
-    (["joints", "verts", "textures"], "train", set(RENDERED) | set(MESH) | {"textures", "lights"}),
+    (["joints", "verts", "textures"], "train",
+     set(RENDERED) | set(MESH) | {"texture_logits", "lights"}),
     (["heatmaps", "verts", "lights"], "train",
-     set(RENDERED) | set(MESH) | {"textures", "lights", "heatmaps", "hm_j2d"}),
+     set(RENDERED) | set(MESH) | {"texture_logits", "lights", "heatmaps", "heatmap_joints_2d"}),
 ])
 def test_outputs_per_requires(stub_model, requires, task, present):
     images, Ks = _inputs(1)
@@ -158,7 +160,7 @@ def test_outputs_per_requires(stub_model, requires, task, present):
         out = stub_model(images, Ks, requires, task=task)
     assert set(out.present()) == present
     seen = stub_model.renderer.seen
-    if "re_img" in present:
+    if "rendered_rgb" in present:
         # Untextured renders are white; default lights unless lights are requested.
         assert (seen["textures"] is None) == ("textures" not in requires)
         assert (seen["lights"] is None) == ("lights" not in requires)

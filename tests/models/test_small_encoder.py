@@ -55,7 +55,7 @@ def test_build_model_with_small_cnn(mano_sized_hand):
     out = model(torch.rand(2, 3, 224, 224), torch.eye(3).expand(2, 3, 3) * 300,
                 ["joints", "verts", "textures", "lights"])
     assert out.joints.shape == (2, 21, 3)
-    assert out.textures.shape == (2, 1538, 3) and out.lights.shape == (2, 11)
+    assert out.texture_logits.shape == (2, 1538, 3) and out.lights.shape == (2, 11)
 
 
 def test_build_model_rejects_bad_encoder_choices(mano_sized_hand, tmp_path):

@@ -7,7 +7,6 @@ uses matplotlib's Agg backend, so no display is needed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,7 @@ def _draw_skeleton_3d(ax: Any, joints: np.ndarray, style: str = "-") -> None:
                 style, color=_bone_colour(child), linewidth=1.2)
 
 
-def sample_panel(batch: Mapping[str, Any], output: Any, index: int = 0,
+def sample_panel(batch: Any, output: Any, index: int = 0,
                  title: str = "") -> plt.Figure:
     """A 2×4 figure for sample ``index`` of a normalised batch and an ``S2HandOutput``.
 
@@ -69,7 +68,7 @@ def sample_panel(batch: Mapping[str, Any], output: Any, index: int = 0,
         arr = _np(x)
         return None if arr is None else arr[index]
 
-    image = item(batch.get("images"))
+    image = item(batch.images)
     image = np.clip(image.transpose(1, 2, 0), 0, 1) if image is not None else None
     fig = plt.figure(figsize=(12, 6))
     axes = [fig.add_subplot(2, 4, i + 1) for i in range(7)]
@@ -82,27 +81,27 @@ def sample_panel(batch: Mapping[str, Any], output: Any, index: int = 0,
             ax.imshow(img, cmap=cmap)
 
     show(axes[0], image, "input + detections")
-    det, con = item(batch.get("open_2dj")), item(batch.get("open_2dj_con"))
+    det, con = item(batch.detections), item(batch.detection_conf)
     if det is not None:
         _draw_skeleton_2d(axes[0], det, conf=None if con is None else con.reshape(-1))
     show(axes[1], image, "projected 3D joints")
-    if (j2d := item(getattr(output, "j2d", None))) is not None:
+    if (j2d := item(output.joints_2d)) is not None:
         _draw_skeleton_2d(axes[1], j2d)
     show(axes[2], image, "2D-branch keypoints")
-    if (hm := item(getattr(output, "hm_j2d", None))) is not None:
+    if (hm := item(output.heatmap_joints_2d)) is not None:
         _draw_skeleton_2d(axes[2], hm)
-    mask_rgb = item(getattr(output, "mask_rgbs", None))
+    mask_rgb = item(output.masked_images)
     show(axes[3], None if mask_rgb is None else np.clip(mask_rgb.transpose(1, 2, 0), 0, 1),
          "masked input")
-    show(axes[4], item(getattr(output, "re_sil", None)), "rendered silhouette", cmap="gray")
-    re_img = item(getattr(output, "re_img", None))
+    show(axes[4], item(output.rendered_silhouette), "rendered silhouette", cmap="gray")
+    re_img = item(output.rendered_rgb)
     show(axes[5], None if re_img is None else np.clip(re_img.transpose(1, 2, 0), 0, 1),
          "rendered RGB")
-    show(axes[6], item(getattr(output, "re_depth", None)), "rendered depth", cmap="viridis")
+    show(axes[6], item(output.rendered_depth), "rendered depth", cmap="viridis")
     ax3d.set_title("3D joints (pred solid, GT dashed)", fontsize=8)
-    if (joints := item(getattr(output, "joints", None))) is not None:
+    if (joints := item(output.joints)) is not None:
         _draw_skeleton_3d(ax3d, joints)
-    if (gt := item(batch.get("joints"))) is not None:
+    if (gt := item(batch.gt_joints)) is not None:
         _draw_skeleton_3d(ax3d, gt, style="--")
     ax3d.tick_params(labelsize=5)
     if title:
@@ -111,7 +110,7 @@ def sample_panel(batch: Mapping[str, Any], output: Any, index: int = 0,
     return fig
 
 
-def save_panel(path: str | Path, batch: Mapping[str, Any], output: Any, index: int = 0,
+def save_panel(path: str | Path, batch: Any, output: Any, index: int = 0,
                title: str = "", dpi: int = 100) -> np.ndarray:
     """Write :func:`sample_panel` as PNG; returns the image as ``(H,W,3)`` uint8 (for TB)."""
     path = Path(path)
@@ -124,7 +123,7 @@ def save_panel(path: str | Path, batch: Mapping[str, Any], output: Any, index: i
     return rgb
 
 
-def save_per_image(folder: str | Path, stem: str, batch: Mapping[str, Any], output: Any,
+def save_per_image(folder: str | Path, stem: str, batch: Any, output: Any,
                    index: int = 0) -> list[Path]:
     """``img_wise_save``: single-image PNGs of sample ``index`` at input resolution.
 
@@ -165,16 +164,16 @@ def save_per_image(folder: str | Path, stem: str, batch: Mapping[str, Any], outp
         plt.close(fig)
         written.append(path)
 
-    image = rgb(batch.get("images"))
+    image = rgb(batch.images)
     if image is not None:
         plain("raw_img", image)
-        con = item(batch.get("open_2dj_con"))
-        overlay("detect_kp", image, item(batch.get("open_2dj")),
+        con = item(batch.detection_conf)
+        overlay("detect_kp", image, item(batch.detections),
                 None if con is None else con.reshape(-1))
-        overlay("proj_kp", image, item(getattr(output, "j2d", None)))
-    plain("raw_fg", rgb(getattr(output, "mask_rgbs", None)))
-    plain("re_img", rgb(getattr(output, "re_img", None)))
-    plain("re_sil", item(getattr(output, "re_sil", None)), cmap="gray")
+        overlay("proj_kp", image, item(output.joints_2d))
+    plain("raw_fg", rgb(output.masked_images))
+    plain("re_img", rgb(output.rendered_rgb))
+    plain("re_sil", item(output.rendered_silhouette), cmap="gray")
     return written
 
 

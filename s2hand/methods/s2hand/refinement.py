@@ -105,7 +105,8 @@ def refine(layer: ManoLayer, rot: Tensor, theta: Tensor, beta: Tensor, scale: Te
         rot (B,3), theta (B,P), beta (B,S), scale (B,1), trans (B,3): initial parameters (the
             network's prediction; they are copied, not modified).
         K: (B,3,3) intrinsics of the image the keypoints live in.
-        keypoints_2d: (B,21,2) 2D-branch keypoints (``hm_j2d[-1]``), FreiHAND order, pixels.
+        keypoints_2d: (B,21,2) 2D-branch keypoints (``heatmap_joints_2d[-1]``), FreiHAND order,
+            pixels.
         weights: ``lambda_*`` weights (the run's loss weights); missing keys take
             :data:`DEFAULT_REFINE_WEIGHTS`.
         steps, milestones, lrs: learning rate ``lrs[i]`` from step ``milestones[i-1]`` on

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from s2hand.data import HandBatch
 from s2hand.engine.metrics_log import MetricsLogger
 from s2hand.engine.trainer import StepOutput, move_to_device
 from s2hand.losses import computable_losses, compute_losses, total_loss
@@ -84,17 +85,17 @@ class HandTask:
         self.logger = logger
 
     # ------------------------------------------------------------------ training
-    def losses_for(self, batch: dict) -> list[str]:
+    def losses_for(self, batch: HandBatch) -> list[str]:
         """Loss names of a batch's dataset (every batch comes from one dataset)."""
-        names = set(batch["dataset"])
+        names = set(batch.dataset)
         if len(names) != 1:
             raise ValueError(f"a batch mixes the datasets {sorted(names)}; per-dataset losses "
                              "need batches of one dataset")
         return list(self.settings.losses[names.pop()])
 
-    def train_step(self, model: nn.Module, batch: dict) -> StepOutput:
+    def train_step(self, model: nn.Module, batch: HandBatch) -> StepOutput:
         s = self.settings
-        output = model(batch["images"], batch["Ks"], requires=s.train_requires, task=s.task)
+        output = model(batch.images, batch.intrinsics, requires=s.train_requires, task=s.task)
         terms = compute_losses(self.losses_for(batch), output, batch, s.loss_weights)
         loss = total_loss(terms)
         scalars = {name: float(value.detach()) for name, value in terms.items()}
@@ -150,7 +151,7 @@ class HandTask:
         batches = 0
         for it, batch in enumerate(tqdm(split.loader, desc=f"{tag} {name}", leave=False)):
             batch = move_to_device(batch, device)
-            output = model(batch["images"], batch["Ks"], requires=s.test_requires,
+            output = model(batch.images, batch.intrinsics, requires=s.test_requires,
                            task=s.task)
             if output.joints is not None:
                 xyz.append(output.joints.float().cpu())
@@ -160,8 +161,8 @@ class HandTask:
                 op_xyz.append(refined.joints.float().cpu())
                 op_verts.append(refined.vertices.float().cpu())
             if has_gt:
-                gt_xyz.append(batch["joints"].float().cpu())
-                gt_verts.append(batch["verts"].float().cpu())
+                gt_xyz.append(batch.gt_joints.float().cpu())
+                gt_verts.append(batch.gt_vertices.float().cpu())
             for key, value in self._test_losses(output, batch).items():
                 loss_sums[key] = loss_sums.get(key, 0.0) + value
             batches += 1
@@ -175,7 +176,7 @@ class HandTask:
                     save_per_image(folder / "per_images", stem, batch, output)
             if s.export_obj and output.vertices is not None:
                 for k in range(output.vertices.shape[0]):
-                    idx = int(batch["idxs"][k])
+                    idx = int(batch.sample_ids[k])
                     export_obj(self.out_dir / "obj" / tag / sub / f"{epoch:04d}_{idx:08d}.obj",
                                output.vertices[k], output.faces)
         losses = {k: v / max(batches, 1) for k, v in loss_sums.items()}
@@ -198,20 +199,20 @@ class HandTask:
 
     def refines(self, output: Any) -> bool:
         """Test-time refinement runs when configured and the 2D and 3D branches both ran."""
-        return bool(self.settings.refinement_steps and output.hm_j2d is not None
-                    and output.pose is not None)
+        return bool(self.settings.refinement_steps and output.heatmap_joints_2d is not None
+                    and output.pose_coeffs is not None)
 
-    def _refine(self, model: nn.Module, output: Any, batch: dict) -> Any:
+    def _refine(self, model: nn.Module, output: Any, batch: HandBatch) -> Any:
         """MANO fitting to the 2D-branch keypoints (§5.7, with the fixes of :mod:`.refinement`)."""
         from .refinement import refine
 
         s = self.settings
-        return refine(model.hand_decoder.mano_layer, output.rot, output.pose, output.shape,
-                      output.scale, output.trans, batch["Ks"], output.hm_j2d[-1],
-                      weights=s.loss_weights, steps=s.refinement_steps,
-                      refine_shape=s.refine_shape)
+        return refine(model.hand_decoder.mano_layer, output.global_rotation,
+                      output.pose_coeffs, output.betas, output.scale, output.translation,
+                      batch.intrinsics, output.heatmap_joints_2d[-1], weights=s.loss_weights,
+                      steps=s.refinement_steps, refine_shape=s.refine_shape)
 
-    def _test_losses(self, output: Any, batch: dict) -> dict[str, float]:
+    def _test_losses(self, output: Any, batch: HandBatch) -> dict[str, float]:
         """Self-supervised test losses: every configured term whose inputs the test pass has."""
         names = computable_losses(self.losses_for(batch), output, batch)
         terms = compute_losses(names, output, batch, self.settings.loss_weights)
