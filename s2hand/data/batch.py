@@ -80,4 +80,7 @@ def normalize_batch(raw: dict, dataset: str) -> dict:
         out["scales"] = torch.as_tensor(raw["scales"]).reshape(batch_size).float()
     if "manos" in raw:
         out["manos"] = raw["manos"].reshape(batch_size, 61)
+    if "skipped_files" in raw:  # unreadable images replaced by the next sample (training)
+        out["skipped_files"] = [f for joined in raw["skipped_files"] for f in joined.split(";")
+                                if f]
     return out

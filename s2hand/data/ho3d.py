@@ -25,6 +25,7 @@ from s2hand.data import augment as aug
 from s2hand.data.crop import CropParams, bbox_corners, crop_affine
 from s2hand.data.detections import read_detections
 from s2hand.data.errors import DataError, missing
+from s2hand.data.finite import require_finite
 from s2hand.data.freihand import project
 from s2hand.data.io import load_array_list, load_json, read_image
 from s2hand.data.pickle_safe import load_pickle
@@ -86,7 +87,7 @@ def _meta_array(meta: dict, key: str, shape: tuple[int, ...], path: Path) -> np.
     except (ValueError, TypeError) as err:
         raise DataError(f"{path}: meta[{key!r}] has shape {np.shape(meta[key])}, expected "
                         f"{shape}.") from err
-    return arr
+    return require_finite(arr, path, f"meta[{key!r}] of shape {shape}", key, entries=False)
 
 
 class HO3DDataset(SkippingDataset):
@@ -155,7 +156,7 @@ class HO3DDataset(SkippingDataset):
                            dtype=np.float64)
         if verts.ndim != 3 or verts.shape[2] != 3 or len(verts) != len(self.frames):
             raise DataError(f"{path}: shape {verts.shape}, expected ({len(self.frames)}, V, 3).")
-        return verts
+        return require_finite(verts, path, "V x 3 vertices")
 
     def _load_detections(self) -> None:
         xy = np.zeros((len(self.frames), 21, 2))

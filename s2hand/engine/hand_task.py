@@ -41,6 +41,9 @@ class HandTask:
         self.logger = logger
         self.train_requires = list(config.train_requires)
         self.test_requires = list(config.test_requires)
+        # Unreadable training images replaced by the next sample (on_bad_image="skip"), also
+        # those found in DataLoader workers: each batch reports its own.
+        self.skipped_images: list[str] = []
 
     # ------------------------------------------------------------------ training
     def losses_for(self, batch: dict) -> list[str]:
@@ -48,6 +51,11 @@ class HandTask:
         return self.config.losses_for(names.pop()) if len(names) == 1 else list(self.config.losses)
 
     def train_step(self, model: nn.Module, batch: dict) -> StepOutput:
+        if batch.get("skipped_files"):
+            self.skipped_images += batch["skipped_files"]
+            log.warning("unreadable training image(s) skipped, the next sample used instead: "
+                        "%s (%d skipped so far)", ", ".join(batch["skipped_files"]),
+                        len(self.skipped_images))
         output = model(batch["images"], batch["Ks"], requires=self.train_requires,
                        task=self.config.task)
         terms = compute_losses(self.losses_for(batch), output, batch, self.config)
