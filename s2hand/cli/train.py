@@ -145,7 +145,8 @@ def summary(cfg: ExperimentConfig) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit status (0 ok, 2 bad config, 1 run failed)."""
+    """Entry point; returns the exit status (0 ok, 2 bad config, 1 run failed, 130/143 after
+    Ctrl-C/SIGTERM; see s2hand.cli.errors)."""
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level)
     try:

@@ -184,3 +184,18 @@ def test_make_synthetic_out_under_a_regular_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"its parent {blocker} is a file" in err and "Traceback" not in err
     assert blocker.read_text() == "keep me"
+
+
+def test_unexpected_errors_are_one_line_unless_debug_is_asked(monkeypatch, capsys):
+    from s2hand.cli.errors import run_reporting_errors
+
+    def run(args):
+        raise RuntimeError("something broke")
+
+    assert run_reporting_errors("s2hand-x", run, None, (ValueError,)) == 1
+    err = capsys.readouterr().err
+    assert err == ("s2hand-x: error: RuntimeError: something broke (set S2HAND_DEBUG=1 for the "
+                   "traceback)\n")
+    monkeypatch.setenv("S2HAND_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        run_reporting_errors("s2hand-x", run, None, (ValueError,))
