@@ -217,10 +217,13 @@ class FreiHandDataset(SkippingDataset):
 
     def _add_detections(self, out: dict, i: int, idx: int, K: np.ndarray,
                         affine: aug.Affine) -> None:
-        if self.semi_ratio and idx < self.semi_ratio * self.num_unique:
-            uv, conf = project(self.xyz[idx], K), np.ones(21)
-        else:
-            uv, conf = self.det.xy[i], self.det.conf[i]
+        uv, conf = self.det.xy[i], self.det.conf[i]
+        if self.semi_ratio:
+            # texture_con comes from the real detections, also where GT 2D replaces them (the
+            # original computes it before the swap).
+            out["detection_con"] = f32(conf)
+            if idx < self.semi_ratio * self.num_unique:
+                uv, conf = project(self.xyz[idx], K), np.ones(21)
         if "open_2dj" in self.queries:
             out["open_2dj"] = f32(uv)
         if self.transformed:
