@@ -29,6 +29,7 @@ from s2hand.data.finite import require_finite
 from s2hand.data.freihand import project
 from s2hand.data.io import load_array_list, load_json, read_image
 from s2hand.data.pickle_safe import load_pickle
+from s2hand.data.resample import resample_crop
 from s2hand.data.sample import (
     BadImagePolicy,
     SkipCounter,
@@ -201,7 +202,10 @@ class HO3DDataset(SkippingDataset):
         out: dict = {"idxs": i, "camMat": f32(cam), "crop_affine": f32(A)}
         if self.queries & {"images", "trans_images"}:
             size = (self.crop.out_size, self.crop.out_size)
-            out["trans_images"] = image_tensor(aug.warp_image(img, A, size))
+            # Shrinking crops are filtered over each pixel's footprint (the original's PIL
+            # resized crop); plain bilinear sampling would alias.
+            crop = resample_crop(img, A, size) if A[0, 0] < 1 else aug.warp_image(img, A, size)
+            out["trans_images"] = image_tensor(crop)
         if "base_images" in self.queries:
             out["base_images"] = image_tensor(img)
         out["trans_Ks"] = f32(K_crop)

@@ -165,14 +165,17 @@ class HandTask:
                     and output.pose is not None)
 
     def _refine(self, model: nn.Module, output: Any, batch: dict) -> Any:
-        """MANO fitting to the 2D-branch keypoints (§5.7, with the fixes of s2hand.evaluation)."""
+        """MANO fitting to the 2D-branch keypoints (§5.7, with the fixes of s2hand.evaluation).
+
+        β is always optimised, as the original does: under ``use_mean_shape`` the network's β
+        is zero, so the fit starts from the mean shape and the shape prior holds it there.
+        """
         from s2hand.evaluation.refinement import refine
 
         cfg = self.config
         return refine(model.hand_decoder.mano_layer, output.rot, output.pose, output.shape,
                       output.scale, output.trans, batch["Ks"], output.hm_j2d[-1],
-                      weights=cfg.loss_weights(), steps=cfg.test_refinement_steps,
-                      refine_shape=not cfg.use_mean_shape)
+                      weights=cfg.loss_weights(), steps=cfg.test_refinement_steps)
 
     def _test_losses(self, output: Any, batch: dict) -> dict[str, float]:
         """Self-supervised test losses: every configured term whose inputs the test pass has."""
