@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-STRICT = ConfigDict(extra="forbid", strict=True, validate_default=True)
+# allow_inf_nan=False: JSON's NaN/Infinity (and 1e309, which parses to inf) are refused for every
+# float key (learning rates, loss weights, weight decay, ...).
+STRICT = ConfigDict(extra="forbid", strict=True, validate_default=True, allow_inf_nan=False)
 
 
 class SyntheticSceneConfig(BaseModel):

@@ -10,7 +10,7 @@ original's ``squeeze()`` broke ``texture_con`` there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import torch
 from torch import Tensor
@@ -40,6 +40,9 @@ class HandBatch:
         gt_masks: ``(B,1,H,W)`` GT masks [masks].
         gt_bone_scale: ``(B,)`` reference bone length [scales].
         gt_mano: ``(B,61)`` GT MANO parameters [manos].
+        skipped_files: unreadable training images replaced by the next sample while loading
+            this batch (``on_bad_image="skip"``), so that the loop can count skips made in
+            DataLoader workers.
     """
 
     images: Tensor
@@ -55,6 +58,7 @@ class HandBatch:
     gt_masks: Tensor | None = None
     gt_bone_scale: Tensor | None = None
     gt_mano: Tensor | None = None
+    skipped_files: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -123,7 +127,10 @@ def normalize_batch(raw: dict, dataset: str) -> HandBatch:
         con = raw["open_2dj_con"].reshape(batch_size, 21)
         out.detections = open_2dj.reshape(batch_size, 21, 2)
         out.detection_conf = con
-        out.texture_weight = texture_con(con, raw)
+        # With semi_ratio, GT 2D (conf 1) has replaced some detections; the appearance weight
+        # still comes from the detector's confidences, as the original computes it.
+        detected = raw.get("detection_con", raw["open_2dj_con"]).reshape(batch_size, 21)
+        out.texture_weight = texture_con(detected, raw)
     augmented = "trans_images" in raw
     joints = _first(raw, "trans_joints", "joints") if augmented else raw.get("joints")
     if joints is not None:
@@ -139,4 +146,7 @@ def normalize_batch(raw: dict, dataset: str) -> HandBatch:
         out.gt_bone_scale = torch.as_tensor(raw["scales"]).reshape(batch_size).float()
     if "manos" in raw:
         out.gt_mano = raw["manos"].reshape(batch_size, 61)
+    if "skipped_files" in raw:  # unreadable images replaced by the next sample (training)
+        out.skipped_files = [f for joined in raw["skipped_files"] for f in joined.split(";")
+                             if f]
     return out

@@ -17,6 +17,9 @@ from .methods import METHODS
 class Task(Protocol):
     """A method's training step and test pass, run by :mod:`s2hand.experiment.run`."""
 
+    #: Unreadable training images replaced by the next sample so far (for the summary).
+    skipped_images: list[str]
+
     def train_step(self, model: nn.Module, batch: Any) -> StepOutput: ...
 
     def on_iteration(self, trainer: Any, batch: Any, output: StepOutput) -> None: ...

@@ -78,8 +78,7 @@ class S2HandMethod:
             loss_weights=c.loss_weights(), demo_freq=c.demo_freq,
             demo_freq_evaluation=c.demo_freq_evaluation, img_wise_save=c.img_wise_save,
             export_obj=c.export_obj,
-            refinement_steps=c.test_refinement_steps if c.test_refinement else 0,
-            refine_shape=not c.use_mean_shape)
+            refinement_steps=c.test_refinement_steps if c.test_refinement else 0)
 
     def build_task(self, out_dir: Path, logger: MetricsLogger | None) -> HandTask:
         return HandTask(self.task_settings(), out_dir, logger)

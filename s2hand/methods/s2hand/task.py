@@ -52,7 +52,6 @@ class TaskSettings:
         img_wise_save: also save per-image figures.
         export_obj: write predicted meshes in test passes.
         refinement_steps: test-time refinement iterations (0: no refinement).
-        refine_shape: let the refinement change the betas.
     """
 
     train_requires: tuple[str, ...]
@@ -65,7 +64,6 @@ class TaskSettings:
     img_wise_save: bool = False
     export_obj: bool = False
     refinement_steps: int = 0
-    refine_shape: bool = False
 
 
 class HandTask:
@@ -83,6 +81,9 @@ class HandTask:
         self.settings = settings
         self.out_dir = Path(out_dir)
         self.logger = logger
+        # Unreadable training images replaced by the next sample (on_bad_image="skip"), also
+        # those found in DataLoader workers: each batch reports its own.
+        self.skipped_images: list[str] = []
 
     # ------------------------------------------------------------------ training
     def losses_for(self, batch: HandBatch) -> list[str]:
@@ -94,6 +95,11 @@ class HandTask:
         return list(self.settings.losses[names.pop()])
 
     def train_step(self, model: nn.Module, batch: HandBatch) -> StepOutput:
+        if batch.skipped_files:
+            self.skipped_images += batch.skipped_files
+            log.warning("unreadable training image(s) skipped, the next sample used instead: "
+                        "%s (%d skipped so far)", ", ".join(batch.skipped_files),
+                        len(self.skipped_images))
         s = self.settings
         output = model(batch.images, batch.intrinsics, requires=s.train_requires, task=s.task)
         terms = compute_losses(self.losses_for(batch), output, batch, s.loss_weights)
@@ -203,14 +209,18 @@ class HandTask:
                     and output.pose_coeffs is not None)
 
     def _refine(self, model: nn.Module, output: Any, batch: HandBatch) -> Any:
-        """MANO fitting to the 2D-branch keypoints (§5.7, with the fixes of :mod:`.refinement`)."""
+        """MANO fitting to the 2D-branch keypoints (§5.7, with the fixes of :mod:`.refinement`).
+
+        β is always optimised, as the original does: under ``use_mean_shape`` the network's β
+        is zero, so the fit starts from the mean shape and the shape prior holds it there.
+        """
         from .refinement import refine
 
         s = self.settings
         return refine(model.hand_decoder.mano_layer, output.global_rotation,
                       output.pose_coeffs, output.betas, output.scale, output.translation,
                       batch.intrinsics, output.heatmap_joints_2d[-1], weights=s.loss_weights,
-                      steps=s.refinement_steps, refine_shape=s.refine_shape)
+                      steps=s.refinement_steps)
 
     def _test_losses(self, output: Any, batch: HandBatch) -> dict[str, float]:
         """Self-supervised test losses: every configured term whose inputs the test pass has."""
