@@ -142,13 +142,12 @@ class FreiHandDataset(SkippingDataset):
     def _load_detections(self, override: str | Path | None) -> Detections:
         path = self.root / (override or DETECTION_FILES[self.split])
         det = read_detections(path)
-        index = {Path(name).stem for name in det.names}
         names = []
         for i in range(len(self)):
             file_id, idx, _ = self._ids(i)
             # Other versions show the same hand with the same camera: the gs detections apply.
-            name = f"{file_id:08d}" if f"{file_id:08d}" in index else f"{idx:08d}"
-            names.append(name + ".jpg")
+            name = f"{file_id:08d}.jpg"
+            names.append(name if det.row_of(name) >= 0 else f"{idx:08d}.jpg")
         try:
             return det.select(names, path)
         except DetectionsError as err:
