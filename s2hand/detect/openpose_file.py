@@ -19,21 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from s2hand.data.detections import Detections, write_detections
 from s2hand.data.errors import DetectionsError
 
 PARTIAL_SUFFIX = ".partial.jsonl"
-
-
-def openpose_payload(names: Sequence[str], xy: np.ndarray, conf: np.ndarray,
-                     decimals: int = 2) -> list:
-    """The JSON value ``[xy_list, confidence_list, name_list]`` for ``xy (N,21,2)``,
-    ``conf (N,21)`` and ``N`` image names."""
-    n = len(names)
-    if xy.shape != (n, 21, 2) or conf.shape != (n, 21):
-        raise DetectionsError(f"detections for {n} images need xy (N,21,2) and conf (N,21); "
-                              f"got {xy.shape} and {conf.shape}")
-    return [np.round(xy, decimals).tolist(), np.round(conf, 4)[..., None].tolist(),
-            [[name] for name in names]]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -45,10 +34,12 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_openpose(path: Path, names: Sequence[str], xy: np.ndarray, conf: np.ndarray) -> None:
-    """Write one detection file atomically."""
-    # json.dumps uses the C encoder; json.dump to a file does not (10x slower).
-    write_atomic(Path(path), json.dumps(openpose_payload(names, xy, conf),
-                                        separators=(",", ":")))
+    """Write one detection file (the loader's own writer) through a temporary file."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    write_detections(tmp, Detections(np.asarray(xy, np.float64), np.asarray(conf, np.float64),
+                                     list(names)))
+    os.replace(tmp, path)
 
 
 class PartialResults:
