@@ -96,8 +96,9 @@ def _build(args: argparse.Namespace) -> Predictor:
 
 
 def _one(predictor: Predictor, args: argparse.Namespace, name: str, image: np.ndarray,
-         given: dict, bar: tqdm) -> tuple[bool, np.ndarray | None]:
-    K_given, hands = given.get(name, given.get(Path(name).stem, (None, None)))
+         given: dict, file_name: str | None = None) -> tuple[bool, np.ndarray | None]:
+    """Predict one image (looked up in the hands JSON by file name, then by ``name``)."""
+    K_given, hands = given.get(file_name or name, given.get(name, (None, None)))
     if args.hands is not None and hands is None:
         tqdm.write(f"{name}: not in {args.hands}; skipped", file=sys.stderr)
         return False, None
@@ -143,13 +144,13 @@ def _run(args: argparse.Namespace) -> int:
                 tqdm.write(f"{src.path}: {err}; skipped", file=sys.stderr)
                 failed += 1
                 continue
-            ok, _ = _one(predictor, args, src.path.stem, image, given, bar)
+            ok, _ = _one(predictor, args, src.path.stem, image, given, src.path.name)
             done += 1
             failed += not ok
         for src in (s for s in sources if s.is_video):
             writer = None
             for name, frame, fps in video_frames(src.path, args.every):
-                ok, overlay = _one(predictor, args, name, frame, given, bar)
+                ok, overlay = _one(predictor, args, name, frame, given)
                 done += 1
                 failed += not ok
                 if overlay is not None:

@@ -15,6 +15,11 @@ import torch
 
 from s2hand.engine.pretrained import load_parts
 from s2hand.models import build_model
+from s2hand.models.checkpoint import (
+    MODEL_FORMAT,
+    load_model_checkpoint,
+    read_original_checkpoint,
+)
 from s2hand.predict.fit import FitStart
 
 
@@ -28,8 +33,12 @@ class NetworkPredictor:
                  device: str = "cpu"):
         self.model = build_model(("joints", "verts"), hand_model=hand_model, renderer=None,
                                  encoder=encoder, encoder_input_size=encoder_input_size)
-        load_parts(self.model, checkpoint, ("encoder", "hand_decoder"), key="--checkpoint",
-                   require_all=True)
+        parts = ("encoder", "hand_decoder")
+        # Three file kinds: our model files, engine checkpoints and the original .t7.
+        if read_original_checkpoint(checkpoint).get("format") == MODEL_FORMAT:
+            load_model_checkpoint(self.model, checkpoint, parts, require_all=True)
+        else:
+            load_parts(self.model, checkpoint, parts, key="--checkpoint", require_all=True)
         self.device = torch.device(device)
         self.model.to(self.device).eval()
 
