@@ -21,22 +21,15 @@ import numpy as np
 
 from s2hand.data.detections import Detections, write_detections
 from s2hand.data.errors import DetectionsError
+from s2hand.outputs.atomic import TEMP_SUFFIX, atomic_write_text
 
 PARTIAL_SUFFIX = ".partial.jsonl"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def write_openpose(path: Path, names: Sequence[str], xy: np.ndarray, conf: np.ndarray) -> None:
     """Write one detection file (the loader's own writer) through a temporary file."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
     write_detections(tmp, Detections(np.asarray(xy, np.float64), np.asarray(conf, np.float64),
                                      list(names)))
     os.replace(tmp, path)
@@ -79,7 +72,7 @@ class PartialResults:
     def _rewrite(self) -> None:
         rows = [json.dumps(self.header)] + [
             json.dumps({"name": n, "xy": xy, "conf": c}) for n, (xy, c) in self.done.items()]
-        write_atomic(self.path, "\n".join(rows) + "\n")
+        atomic_write_text(self.path, "\n".join(rows) + "\n")
 
     def add(self, name: str, xy: np.ndarray, conf: np.ndarray) -> None:
         """Record one image (flushed at once)."""

@@ -7,36 +7,31 @@ no half-written file; ``<name>.json`` is written last and marks the image as don
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+import cv2
 import numpy as np
 import trimesh
 
-from s2hand.data.io import write_image
-from s2hand.detect.openpose_file import write_atomic
+from s2hand.data.errors import DataError
+from s2hand.outputs.atomic import atomic_write_bytes, atomic_write_text
 
 MESH_FORMATS = ("obj", "ply")
-
-
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.tmp{path.suffix}")
 
 
 def write_mesh(path: Path, vertices: np.ndarray, faces: np.ndarray) -> Path:
     """One mesh via trimesh (format from the suffix)."""
     mesh = trimesh.Trimesh(vertices=vertices, faces=faces, process=False)
-    tmp = _tmp(path)
-    mesh.export(tmp, file_type=path.suffix[1:])
-    os.replace(tmp, path)
-    return path
+    data = mesh.export(file_type=path.suffix[1:])
+    return atomic_write_bytes(path, data.encode() if isinstance(data, str) else data)
 
 
 def write_picture(path: Path, rgb: np.ndarray) -> Path:
-    tmp = _tmp(path)
-    write_image(tmp, rgb)
-    os.replace(tmp, path)
-    return path
+    """An RGB uint8 picture as PNG."""
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise DataError(f"{path}: OpenCV could not encode the overlay picture")
+    return atomic_write_bytes(path, encoded.tobytes())
 
 
 def _plain(value: object) -> object:
@@ -53,5 +48,4 @@ def _plain(value: object) -> object:
 
 def write_record(path: Path, record: dict) -> Path:
     """``record`` (numpy arrays allowed) as indented JSON."""
-    write_atomic(path, json.dumps(_plain(record), indent=1))
-    return path
+    return atomic_write_text(path, json.dumps(_plain(record), indent=1))
