@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from s2hand.cli.errors import run_reporting_errors
 from s2hand.cli.interrupts import run_interruptible
 from s2hand.data.errors import DataError
 from s2hand.detect import DetectorError, available_backends, build_detector
@@ -148,18 +149,16 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
 
-    def run() -> int:
+    def run(ns: argparse.Namespace) -> int:
         try:
-            return _run(args)
-        except (UsageError, DetectorError) as err:
-            print(f"{PROG}: error: {err}", file=sys.stderr)
-            return 2
+            return _run(ns)
         except (DataError, OSError) as err:
             print(f"{PROG}: error: {err} (finished images are kept in *{PARTIAL_SUFFIX}; "
                   "rerun to resume)", file=sys.stderr)
             return 1
 
-    return run_interruptible(PROG, run)
+    return run_interruptible(
+        PROG, lambda: run_reporting_errors(PROG, run, args, (UsageError, DetectorError)))
 
 
 if __name__ == "__main__":

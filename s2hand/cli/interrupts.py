@@ -1,5 +1,4 @@
-"""Ctrl-C and SIGTERM as exit statuses 130 and 143 for the long-running tools, and any
-unexpected error as one line and status 1 (the traceback only under ``S2HAND_DEBUG``)."""
+"""Ctrl-C and SIGTERM as exit statuses 130 and 143 for the long-running tools."""
 
 from __future__ import annotations
 
@@ -7,20 +6,15 @@ import signal
 import sys
 from collections.abc import Callable
 
-from s2hand.cli.errors import (
-    DEBUG_ENV,
-    EXIT_FAILED,
-    debug_requested,
-    describe_error,
-    exit_status_after_signal,
-)
+from s2hand.cli.errors import exit_status_after_signal
 
 EXIT_INTERRUPTED = exit_status_after_signal(signal.SIGINT)
 EXIT_TERMINATED = exit_status_after_signal(signal.SIGTERM)
 
 
-class Terminated(Exception):
-    """Raised in the main thread when SIGTERM arrives."""
+class Terminated(BaseException):
+    """Raised in the main thread when SIGTERM arrives (a BaseException, like
+    KeyboardInterrupt, so that ``except Exception`` handlers let it through)."""
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
@@ -41,11 +35,5 @@ def run_interruptible(prog: str, run: Callable[[], int]) -> int:
     except Terminated:
         print(f"{prog}: terminated; finished work is kept, rerun to resume", file=sys.stderr)
         return EXIT_TERMINATED
-    except Exception as err:
-        if debug_requested():
-            raise
-        print(f"{prog}: error: {type(err).__name__}: {describe_error(err)} (set {DEBUG_ENV}=1 "
-              "for the traceback)", file=sys.stderr)
-        return EXIT_FAILED
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from s2hand.cli.errors import run_reporting_errors
 from s2hand.cli.interrupts import run_interruptible
 from s2hand.data.errors import DataError
 from s2hand.data.io import read_image
@@ -170,17 +171,15 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
-    def run() -> int:
+    def run(ns: argparse.Namespace) -> int:
         try:
-            return _run(args)
-        except (_Usage, InputError) as err:
-            print(f"{PROG}: error: {err}", file=sys.stderr)
-            return 2
+            return _run(ns)
         except (DataError, OSError) as err:
             print(f"{PROG}: error: {err}", file=sys.stderr)
             return 1
 
-    return run_interruptible(PROG, run)
+    return run_interruptible(
+        PROG, lambda: run_reporting_errors(PROG, run, args, (_Usage, InputError)))
 
 
 if __name__ == "__main__":

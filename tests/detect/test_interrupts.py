@@ -1,14 +1,16 @@
-"""Exit statuses of s2hand-detect/-predict after SIGTERM, Ctrl-C and an unexpected error."""
+"""Exit statuses of s2hand-detect/-predict after SIGTERM and Ctrl-C; an unexpected error in
+s2hand-detect is one line and status 1."""
 
 from __future__ import annotations
 
 import os
 import signal
 
+from s2hand.cli import detect
 from s2hand.cli.interrupts import run_interruptible
 
 
-def test_signals_and_unexpected_errors_give_the_documented_statuses(capsys):
+def test_signals_give_the_documented_statuses(capsys):
     def terminated() -> int:
         os.kill(os.getpid(), signal.SIGTERM)
         return 0
@@ -16,12 +18,17 @@ def test_signals_and_unexpected_errors_give_the_documented_statuses(capsys):
     def interrupted() -> int:
         raise KeyboardInterrupt
 
-    def broken() -> int:
-        raise RuntimeError("boom")
-
     assert run_interruptible("tool", terminated) == 143
     assert run_interruptible("tool", interrupted) == 130
-    assert run_interruptible("tool", broken) == 1
-    err = capsys.readouterr().err
-    assert "tool: terminated" in err and "tool: error: RuntimeError: boom" in err
-    assert signal.getsignal(signal.SIGTERM) is not None
+    assert "tool: terminated" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_unexpected_error_is_one_line_and_status_1(tmp_path, monkeypatch, capsys):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(detect, "list_jobs", broken)
+    monkeypatch.delenv("S2HAND_DEBUG", raising=False)
+    assert detect.main(["--layout", "folder", str(tmp_path)]) == 1
+    assert "s2hand-detect: error: RuntimeError: boom" in capsys.readouterr().err
