@@ -6,8 +6,9 @@
 
 Writes ``openpose_v2/training/detect_all.json`` / ``openpose/evaluation/detect.json``
 (freihand), ``openpose/SEQ/detect.json`` (ho3d) or ``ROOT/detect.json`` (folder), resuming an
-interrupted run. ``--report DIR`` compares the file with the ground truth of a freihand-layout
-split (our synthetic sets, FreiHAND) beside the synthetic noise model. See docs/detect.md.
+interrupted run. ``--report DIR`` compares the file(s) with the ground truth of a freihand-layout
+split or the ho3d training split (our synthetic sets, FreiHAND, HO3D) beside the synthetic noise
+model. See docs/detect.md.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from s2hand.cli.errors import run_reporting_errors
@@ -29,6 +31,7 @@ from s2hand.detect.openpose_file import PARTIAL_SUFFIX
 from s2hand.detect.quality import (
     detection_quality,
     freihand_gt_uv,
+    ho3d_gt_uv,
     noise_model_quality,
     write_quality_report,
 )
@@ -58,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace an existing finished file")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--report", type=Path, default=None,
-                   help="write quality.md/.json/.png against the GT (freihand layout)")
+                   help="write quality.md/.json/.png against the GT (freihand layout, ho3d training)")
     p.add_argument("--report-only", action="store_true",
                    help="only report on the existing file, detect nothing")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise-model comparison")
@@ -112,20 +115,24 @@ def _detect(args: argparse.Namespace, jobs: list) -> None:
 
 
 def _report(args: argparse.Namespace, jobs: list) -> None:
-    if args.layout != "freihand":
-        raise UsageError("--report needs the freihand layout (its *_xyz.json and *_K.json are "
-                         "the ground truth)")
+    if args.layout == "folder" or (args.layout == "ho3d" and args.split != "training"):
+        raise UsageError("--report needs ground truth: the freihand layout (*_xyz.json, *_K.json) "
+                         "or the ho3d training split (meta/*.pkl)")
     from s2hand.data.detections import read_detections
     from s2hand.data.io import read_image
 
-    job = jobs[0]
-    det = read_detections(job.out).select(job.names, job.out)
-    gt = freihand_gt_uv(args.root, args.split, len(job.names))
-    h, w = read_image(job.images[0]).shape[:2]
-    results = {args.backend: detection_quality(det.xy, det.conf, gt),
+    # HO3D has one file per sequence: the report pools them.
+    dets = [read_detections(job.out).select(job.names, job.out) for job in jobs]
+    xy = np.concatenate([d.xy for d in dets])
+    conf = np.concatenate([d.conf for d in dets])
+    images = [path for job in jobs for path in job.images]
+    gt = (freihand_gt_uv(args.root, args.split, len(images)) if args.layout == "freihand"
+          else ho3d_gt_uv(images))
+    h, w = read_image(images[0]).shape[:2]
+    results = {args.backend: detection_quality(xy, conf, gt),
                "noise model": noise_model_quality(gt, (w, h), args.seed)}
-    meta = {"file": str(job.out), "split": args.split, "root": str(args.root),
-            "noise_model_seed": args.seed}
+    meta = {"files": [str(job.out) for job in jobs], "split": args.split,
+            "layout": args.layout, "root": str(args.root), "noise_model_seed": args.seed}
     paths = write_quality_report(args.report, results, meta)
     print(paths["md"].read_text())
     print(f"report written to {paths['md']}, {paths['png']}")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from s2hand.data.ho3d import training_frame_uv
 from s2hand.data.io import load_array_list
 from s2hand.data.synthetic.noise import DetectionNoise, noisy_detections
 from s2hand.hand.joint_orders import FREIHAND_JOINT_NAMES
@@ -32,6 +33,13 @@ def freihand_gt_uv(root: str | Path, split: str, count: int) -> np.ndarray:
                           len(K))[:count]
     uvw = np.einsum("nij,nkj->nki", K, xyz)
     return uvw[..., :2] / uvw[..., 2:]
+
+
+def ho3d_gt_uv(images: Sequence[Path]) -> np.ndarray:
+    """Projected GT joints ``(N,21,2)`` of HO3D training frames ``SEQ/rgb/FID.png``, from
+    their ``SEQ/meta/FID.pkl``."""
+    return np.stack([training_frame_uv(Path(p).parent.parent / "meta" / f"{Path(p).stem}.pkl")
+                     for p in images]) if len(images) else np.zeros((0, 21, 2))
 
 
 def detection_quality(xy: np.ndarray, conf: np.ndarray, gt_uv: np.ndarray,

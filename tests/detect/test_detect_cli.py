@@ -68,3 +68,31 @@ def test_bad_usage_messages(tmp_path, capsys):
     assert main(["--layout", "folder", str(tmp_path), "--backend", "nope"]) == 2
     assert "unknown detector backend 'nope'" in capsys.readouterr().err
     assert main(["--layout", "folder", str(tmp_path), "--report-only"]) == 2
+
+
+def test_ho3d_layout_writes_per_sequence_and_reports_against_meta_gt(tmp_path, capsys):
+    require_mediapipe()
+    from s2hand.data.ho3d import HO3DDataset, training_frame_uv
+    from s2hand.detect.quality import ho3d_gt_uv
+
+    root = tmp_path / "ho3d"
+    generate_synthetic("ho3d", root, 4, 1, 0, frames_per_seq=2)
+    seqs = sorted(p.name for p in (root / "train").iterdir())
+    assert len(seqs) == 2
+    assert main(["--layout", "ho3d", str(root), "--overwrite", "--report",
+                 str(tmp_path / "q")]) == 0
+    ds = HO3DDataset(root, "training", ("trans_images", "trans_open_2dj"))
+    assert ds.det_xy.shape == (4, 21, 2)                 # the loader reads what was written
+    frame = root / "train" / seqs[0] / "rgb"
+    first = sorted(frame.iterdir())[0]
+    gt = ho3d_gt_uv([first])[0]
+    np.testing.assert_allclose(gt, training_frame_uv(root / "train" / seqs[0] / "meta" /
+                                                     f"{first.stem}.pkl"))
+    assert 0 < gt[:, 0].min() and gt[:, 0].max() < 640   # in the 640x480 frame
+    report = json.loads((tmp_path / "q/quality.json").read_text())
+    assert report["meta"]["layout"] == "ho3d" and len(report["meta"]["files"]) == 2
+    assert report["results"]["noise model"]["images"] == 4
+    assert report["results"]["noise model"]["mean_px"] < 10     # GT projected correctly
+    assert main(["--layout", "ho3d", str(root), "--split", "evaluation", "--report-only",
+                 "--report", str(tmp_path / "q2")]) == 2
+    assert "ho3d training split" in capsys.readouterr().err
