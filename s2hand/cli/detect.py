@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace an existing finished file")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--report", type=Path, default=None,
-                   help="write quality.md/.json/.png against the GT (freihand layout, ho3d training)")
+                   help="write quality.md/.json/.png against the GT (freihand, ho3d training)")
     p.add_argument("--report-only", action="store_true",
                    help="only report on the existing file, detect nothing")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise-model comparison")
