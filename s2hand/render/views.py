@@ -53,7 +53,7 @@ def render_views(vertices: Tensor, faces: Tensor, views: Mapping[str, Sequence[S
             rot = torch.as_tensor(rotation, dtype=vertices.dtype, device=vertices.device)
             cam = local @ rot.T + torch.tensor([0.0, 0.0, distance], dtype=vertices.dtype,
                                                device=vertices.device)
-            out = renderer(cam, faces, K.expand(num, 3, 3), textures=colors, lights=lights, outputs=("rgb",),
-                           texture_type="vertex")
+            out = renderer(cam, faces, K.expand(num, 3, 3), textures=colors, lights=lights,
+                           outputs=("rgb",), texture_type="vertex")
             images.append(out.rgb.permute(0, 2, 3, 1).clamp(0, 1))
     return torch.stack(images, dim=1)

@@ -143,11 +143,21 @@ def read_skinning_weights(path: str | Path, names: Sequence[str],
 
 def write_skinning_weights(path: str | Path, names: Sequence[str], weights: np.ndarray,
                            digits: int | None = None) -> None:
-    """Only non-zero weights are listed; ``digits`` significant digits (``None``: exact)."""
+    """Only non-zero weights are listed; ``digits`` significant digits (``None``: exact).
+
+    With ``digits``, each row's largest weight is written exactly as one minus the others as
+    they will be read, so rows that summed to one still do (linear blend skinning with
+    weights that do not sum to one scales the mesh).
+    """
     out = []
     for vertex, row in enumerate(weights):
-        pairs = "".join(f" {names[j]} {format_number(row[j], digits)}"
-                        for j in np.flatnonzero(row))
+        nonzero = np.flatnonzero(row)
+        text = {j: format_number(row[j], digits) for j in nonzero}
+        if digits is not None and len(nonzero) and abs(row.sum() - 1.0) < 1e-9:
+            big = nonzero[np.argmax(row[nonzero])]
+            rest = sum(float(text[j]) for j in nonzero if j != big)
+            text[big] = format_number(1.0 - rest, None)
+        pairs = "".join(f" {names[j]} {text[j]}" for j in nonzero)
         out.append(f"{vertex}{pairs} \n")
     write_text(Path(path), "".join(out))
 
