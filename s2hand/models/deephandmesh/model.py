@@ -68,11 +68,14 @@ class DeepHandMesh(nn.Module):
         backbone: build the ResNet-50 image branch (``False`` for ``decode``-only use; such a
             model ignores ``backbone_net.*`` when loading a checkpoint).
         align_joints: joints of the Kabsch root in training (the original's palm joints).
+        dtype: of the parameters and the hand-model buffers. Build with ``torch.float64`` for
+            float64 work: ``.double()`` of a float32 model keeps the float32-rounded template.
     """
 
     def __init__(self, hand_model: DHMHandModel | str | Path | None = None,
                  backbone: bool = True, align_joints: tuple[int, ...] = ALIGN_JOINTS,
-                 id_code_dim: int = ID_CODE_DIM, feat_dim: int = FEATURE_DIM) -> None:
+                 id_code_dim: int = ID_CODE_DIM, feat_dim: int = FEATURE_DIM,
+                 dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
         if not isinstance(hand_model, DHMHandModel):
             hand_model = load_dhm_hand_model(hand_model)
@@ -86,9 +89,10 @@ class DeepHandMesh(nn.Module):
         self.pose_net = PoseNet(torch.as_tensor(hand_model.dof), feat_dim)
         self.skeleton_refine_net = SkeletonRefineNet(num_joints, id_code_dim)
         self.skin_refine_net = SkinRefineNet(num_joints, num_vertices, id_code_dim)
+        self.to(dtype)
         for name in ("vertices", "skinning_weights", "local_pose", "global_pose",
                      "global_pose_inv"):
-            value = torch.as_tensor(getattr(hand_model, name), dtype=torch.float32)
+            value = torch.as_tensor(getattr(hand_model, name), dtype=dtype)
             self.register_buffer(name, value, persistent=False)
         self.register_buffer("faces", torch.as_tensor(hand_model.faces), persistent=False)
         self.register_buffer("segmentation", torch.as_tensor(hand_model.segmentation),
