@@ -175,7 +175,9 @@ def run(args: argparse.Namespace) -> int:
         out = model.decode(torch.as_tensor(euler, dtype=torch.float32, device=device)[None])
     args.out.mkdir(parents=True, exist_ok=True)
     mesh = out.mesh[0].cpu().double().numpy()
-    write_obj(args.out / "mesh.obj", mesh, hand.uvs, hand.faces, hand.uv_faces, scale=1.0)
+    # float32 results: 8 significant digits hold all their precision.
+    write_obj(args.out / "mesh.obj", mesh, hand.uvs, hand.faces, hand.uv_faces, scale=1.0,
+              digits=8)
     record = {"units": "mm", "frame": "wrist-local (identity root, as the original demo)",
               "joint_names": list(hand.joint_names),
               "joints": out.joints[0].cpu().double().numpy().round(6).tolist(),

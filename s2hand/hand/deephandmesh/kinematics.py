@@ -13,6 +13,7 @@ the inputs. Skinning reuses :mod:`s2hand.hand.lbs`'s component-major blend.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import torch
@@ -34,11 +35,17 @@ def euler_to_matrix(euler: Tensor) -> Tensor:
     return torch.stack(rows, dim=-1).reshape(*euler.shape[:-1], 3, 3)
 
 
-def rotation_to_homogeneous(rot: Tensor) -> Tensor:
-    """``(..., 3, 3)`` -> ``(..., 4, 4)`` with zero translation."""
-    out = torch.nn.functional.pad(rot, (0, 1, 0, 1))
-    out[..., 3, 3] = 1.0
-    return out
+def with_bottom_row(top: Tensor) -> Tensor:
+    """``(..., 3, 4)`` -> ``(..., 4, 4)`` with the row ``[0, 0, 0, 1]`` appended."""
+    bottom = torch.zeros_like(top[..., :1, :])
+    bottom[..., 0, 3] = 1.0
+    return torch.cat([top, bottom], dim=-2)
+
+
+@lru_cache(maxsize=64)
+def _index(joints: tuple[int, ...], device: torch.device) -> Tensor:
+    # Python lists as indices are converted to tensors on every call; cache them.
+    return torch.tensor(joints, dtype=torch.long, device=device)
 
 
 def forward_kinematics(local: Tensor, root: Tensor, tree: KinematicTree) -> Tensor:
@@ -53,22 +60,27 @@ def forward_kinematics(local: Tensor, root: Tensor, tree: KinematicTree) -> Tens
     """
     shape = torch.broadcast_shapes(local.shape[:-3], root.shape[:-2])
     glob = root.expand(*shape, 4, 4).unsqueeze(-3)                  # level-ordered so far
+    dim, device = local.dim() - 3, local.device
     for level, slots in zip(tree.levels, tree.parent_slots, strict=True):
-        step = glob[..., list(slots), :, :] @ local[..., list(level), :, :]
+        step = (glob.index_select(dim, _index(slots, device))
+                @ local.index_select(dim, _index(level, device)))
         glob = torch.cat([glob, step], dim=-3)
-    return glob[..., list(tree.inverse), :, :]
+    return glob.index_select(dim, _index(tree.inverse, device))
 
 
 def refine_local_pose(local_pose: Tensor, skeleton_corrective: Tensor) -> Tensor:
     """``L_refined``: the bind local transforms with ``(..., J, 3)`` added to their
     translations (each joint's offset in its parent's frame): ``(J,4,4) -> (..., J, 4, 4)``."""
-    offset = torch.nn.functional.pad(skeleton_corrective.unsqueeze(-1), (3, 0, 0, 1))
-    return local_pose + offset
+    trans = local_pose[..., :3, 3] + skeleton_corrective
+    rot = local_pose[..., :3, :3].expand(*trans.shape, 3)
+    return with_bottom_row(torch.cat([rot, trans.unsqueeze(-1)], dim=-1))
 
 
 def posed_local(local_refined: Tensor, euler: Tensor) -> Tensor:
     """``L_refined @ R(euler)``: ``(..., J, 4, 4), (B, J, 3) -> (B, J, 4, 4)``."""
-    return local_refined @ rotation_to_homogeneous(euler_to_matrix(euler))
+    rot = local_refined[..., :3, :3] @ euler_to_matrix(euler)
+    trans = local_refined[..., :3, 3:].expand(*rot.shape[:-1], 1)
+    return with_bottom_row(torch.cat([rot, trans], dim=-1))
 
 
 def skin_vertices(vertices: Tensor, weights: Tensor, transforms: Tensor) -> Tensor:
@@ -140,7 +152,4 @@ def kabsch(source: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
 
 def rigid_to_homogeneous(rot: Tensor, trans: Tensor) -> Tensor:
     """``(..., 3, 3), (..., 3) -> (..., 4, 4)`` ``[R | t]``."""
-    top = torch.cat([rot, trans.unsqueeze(-1)], dim=-1)
-    bottom = torch.zeros_like(top[..., :1, :])
-    bottom[..., 0, 3] = 1.0
-    return torch.cat([top, bottom], dim=-2)
+    return with_bottom_row(torch.cat([rot, trans.unsqueeze(-1)], dim=-1))
