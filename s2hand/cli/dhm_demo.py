@@ -89,6 +89,7 @@ def _atomic_savefig(fig, path: Path) -> None:
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=100)
+        os.chmod(tmp, 0o644)                  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
