@@ -197,3 +197,12 @@ def test_forward_on_images_and_resnet_names():
 def test_decode_rejects_bad_shapes(decoder):
     with pytest.raises(ValueError, match=r"euler must have shape \(B, 22, 3\), got \(22, 3\)"):
         decoder.decode(torch.zeros(22, 3, dtype=torch.float64))
+
+
+def test_training_mode_gradients_reach_the_skeleton_through_kabsch(decoder):
+    gt = torch.randn(2, 22, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    out = decoder._pose(torch.zeros(2, 22, 3, dtype=torch.float64), gt * 40.0)
+    (out.joints - gt * 40.0).abs().sum().backward()
+    grad = decoder.skeleton_refine_net.fc_skeleton[0].weight.grad
+    assert grad is not None and torch.isfinite(grad).all() and grad.abs().sum() > 0
+    decoder.zero_grad(set_to_none=True)
