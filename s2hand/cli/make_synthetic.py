@@ -13,6 +13,7 @@ from dataclasses import fields
 
 from tqdm import tqdm
 
+from s2hand.cli.errors import EXIT_FAILED, EXIT_INPUT_ERROR
 from s2hand.data.errors import DataError
 from s2hand.data.synthetic import DetectionNoise, generate_synthetic
 
@@ -20,7 +21,12 @@ from s2hand.data.synthetic import DetectionNoise, generate_synthetic
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="s2hand-make-synthetic", description=__doc__.splitlines()[0])
     p.add_argument("--layout", choices=("freihand", "ho3d"), required=True)
-    p.add_argument("--out", required=True, help="output dataset root")
+    p.add_argument("--out", required=True,
+                   help="output dataset root: a new or empty folder, or (with --overwrite) one "
+                        "written by this tool")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a synthetic dataset this tool wrote there before (files it did "
+                        "not write are never overwritten)")
     p.add_argument("--train", type=int, required=True, help="number of training samples")
     p.add_argument("--eval", type=int, required=True, help="number of evaluation samples")
     p.add_argument("--seed", type=int, default=0)
@@ -60,10 +66,14 @@ def main(argv: list[str] | None = None) -> int:
                                args.hand_model, noise=noise, num_versions=args.versions,
                                ho3d_version=args.ho3d_version,
                                frames_per_seq=args.frames_per_seq, batch_size=args.batch_size,
-                               torch_threads=args.torch_threads or None, progress=bar.update)
+                               torch_threads=args.torch_threads or None, progress=bar.update,
+                               overwrite=args.overwrite)
     except (DataError, ValueError) as err:
         print(f"s2hand-make-synthetic: error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_INPUT_ERROR
+    except OSError as err:  # e.g. a full disk; what was written is listed nowhere as finished
+        print(f"s2hand-make-synthetic: error: {args.out}: {err}", file=sys.stderr)
+        return EXIT_FAILED
     seconds = time.perf_counter() - start
     print(f"wrote {total} images ({args.layout} layout) to {args.out} in {seconds:.1f} s "
           f"({total / seconds:.1f} images/s)")

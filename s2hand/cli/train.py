@@ -11,12 +11,16 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
+from s2hand.cli.errors import EXIT_FAILED, describe_error, exit_status_after_signal
 from s2hand.config import ConfigError, ExperimentConfig, load_config, save_config
+from s2hand.outputs import OutputFolderBusy, hold_output_folder, refuse_fresh_run_over_previous
 
 log = logging.getLogger("s2hand.train")
 
@@ -141,7 +145,8 @@ def summary(cfg: ExperimentConfig) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit status (0 ok, 2 bad config, 1 run failed)."""
+    """Entry point; returns the exit status (0 ok, 2 bad config, 1 run failed, 130/143 after
+    Ctrl-C/SIGTERM; see s2hand.cli.errors)."""
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level)
     try:
@@ -159,6 +164,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_file = out_dir / LOG_FILE_NAME
     # Under torchrun every rank runs this; only rank 0 owns config.json and train.log.
     main_process = is_main_process()
+    with ExitStack() as held:
+        try:
+            if main_process:
+                held.enter_context(hold_output_folder(out_dir))
+                refuse_fresh_run_over_previous(out_dir, cfg.run_mode, cfg.resume,
+                                               args.config_json)
+        except ConfigError as err:
+            print(err, file=sys.stderr)
+            return EXIT_CONFIG_ERROR
+        except (OutputFolderBusy, OSError) as err:
+            print(f"{args.config_json}: {err}", file=sys.stderr)
+            return EXIT_FAILED
+        return _run_in_folder(args, cfg, out_dir, log_file, main_process)
+
+
+def _run_in_folder(args: argparse.Namespace, cfg: ExperimentConfig, out_dir: Path,
+                   log_file: Path, main_process: bool) -> int:
     try:
         configure_logging(args.log_level, log_file if main_process else None)
         written = save_config(cfg, out_dir) if main_process else None
@@ -173,18 +195,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Imported only now: the engine pulls in torch and the model; --check needs neither.
         from s2hand.engine.experiment import run_experiment
 
-        run_experiment(cfg)
+        result = run_experiment(cfg) or {}
     except KeyboardInterrupt:
         log.error("interrupted by the user")
-        return 130
+        return exit_status_after_signal(signal.SIGINT)
+    except ConfigError as err:  # found once the data is loaded (e.g. train_batch too large)
+        log.error("%s", err)
+        return EXIT_CONFIG_ERROR
     except Exception as err:
         # One paragraph for the user; the traceback goes to train.log for the developers.
         where = log_file if main_process else "the console with --log_level DEBUG"
-        log.error("%s: %s (traceback in %s)", type(err).__name__, err, where, exc_info=True)
-        return 1
+        log.error("%s: %s (traceback in %s)", type(err).__name__, describe_error(err), where,
+                  exc_info=True)
+        return EXIT_FAILED
+    if result.get("interrupted"):
+        signum = result.get("stop_signal") or signal.SIGINT
+        log.warning("stopped by %s after %.1f s: the state is saved in %s; continue with "
+                    "--set resume=auto", signal.Signals(signum).name,
+                    time.perf_counter() - start, result.get("last_checkpoint"))
+        return exit_status_after_signal(signum)
     log.info("finished in %.1f s; outputs in %s", time.perf_counter() - start, out_dir)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from s2hand.outputs.atomic import atomic_write_text
+
 from .checks import cross_problems
 from .errors import ConfigError, Problem, problem_from_pydantic
 from .overrides import apply_overrides
@@ -63,6 +65,9 @@ def read_json(path: str | Path) -> dict:
         raise ConfigError([f"{source}: config file not found"]) from None
     except OSError as err:
         raise ConfigError([f"{source}: cannot read config file ({err.strerror})"]) from None
+    except UnicodeDecodeError as err:
+        raise ConfigError([f"{source}: not a UTF-8 text file (byte {err.start} cannot be "
+                           "decoded); a config is a JSON object saved as UTF-8 text"]) from None
     duplicates: list[str] = []
     try:
         data = json.loads(text, object_pairs_hook=lambda pairs: _no_duplicates(pairs, duplicates))
@@ -119,7 +124,7 @@ def save_config(cfg: ExperimentConfig, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / RESOLVED_CONFIG_NAME
-    target.write_text(json.dumps(config_to_dict(cfg), indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(target, json.dumps(config_to_dict(cfg), indent=2) + "\n")
     return target
 
 

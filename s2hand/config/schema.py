@@ -67,7 +67,9 @@ RequireName = Annotated[str, _name_in("require", REQUIRE_NAMES)]
 PathValue = Annotated[Path, BeforeValidator(_resolve_path), Field(strict=False)]
 PosInt = Annotated[int, Field(ge=1)]
 
-_STRICT = ConfigDict(extra="forbid", strict=True, validate_default=True)
+# allow_inf_nan=False: JSON's NaN/Infinity (and 1e309, which parses to inf) are refused for every
+# float key (learning rates, loss weights, weight decay, ...).
+_STRICT = ConfigDict(extra="forbid", strict=True, validate_default=True, allow_inf_nan=False)
 
 
 class SyntheticSceneConfig(BaseModel):

@@ -64,8 +64,11 @@ def normalize_batch(raw: dict, dataset: str) -> dict:
         con = raw["open_2dj_con"].reshape(batch_size, 21)
         out["open_2dj"] = open_2dj.reshape(batch_size, 21, 2)
         out["open_2dj_con"] = con
-        out["texture_con"] = (freihand_texture_con(con, raw.get("versions"))
-                              if dataset == FREIHAND else ho3d_texture_con(con))
+        # With semi_ratio, GT 2D (conf 1) has replaced some detections; the appearance weight
+        # still comes from the detector's confidences, as the original computes it.
+        detected = raw.get("detection_con", raw["open_2dj_con"]).reshape(batch_size, 21)
+        out["texture_con"] = (freihand_texture_con(detected, raw.get("versions"))
+                              if dataset == FREIHAND else ho3d_texture_con(detected))
     joints = _first(raw, "trans_joints", "joints") if "trans_images" in raw else raw.get("joints")
     if joints is not None:
         out["joints"] = joints.reshape(batch_size, 21, 3)
@@ -80,4 +83,7 @@ def normalize_batch(raw: dict, dataset: str) -> dict:
         out["scales"] = torch.as_tensor(raw["scales"]).reshape(batch_size).float()
     if "manos" in raw:
         out["manos"] = raw["manos"].reshape(batch_size, 61)
+    if "skipped_files" in raw:  # unreadable images replaced by the next sample (training)
+        out["skipped_files"] = [f for joined in raw["skipped_files"] for f in joined.split(";")
+                                if f]
     return out

@@ -22,6 +22,7 @@ import numpy as np
 from s2hand.data import augment as aug
 from s2hand.data.detections import Detections, read_detections
 from s2hand.data.errors import DataError, DetectionsError, missing
+from s2hand.data.finite import require_finite
 from s2hand.data.io import load_array_list, load_json, read_image, read_mask
 from s2hand.data.sample import (
     BadImagePolicy,
@@ -137,18 +138,17 @@ class FreiHandDataset(SkippingDataset):
             raise DataError(f"{path}: vertex lists are not equally shaped ({err}).") from err
         if verts.ndim != 3 or verts.shape[2] != 3 or len(verts) != self.num_unique:
             raise DataError(f"{path}: shape {verts.shape}, expected ({self.num_unique}, V, 3).")
-        return verts
+        return require_finite(verts, path, "V x 3 vertices in metres")
 
     def _load_detections(self, override: str | Path | None) -> Detections:
         path = self.root / (override or DETECTION_FILES[self.split])
         det = read_detections(path)
-        index = {Path(name).stem for name in det.names}
         names = []
         for i in range(len(self)):
             file_id, idx, _ = self._ids(i)
             # Other versions show the same hand with the same camera: the gs detections apply.
-            name = f"{file_id:08d}" if f"{file_id:08d}" in index else f"{idx:08d}"
-            names.append(name + ".jpg")
+            name = f"{file_id:08d}.jpg"
+            names.append(name if det.row_of(name) >= 0 else f"{idx:08d}.jpg")
         try:
             return det.select(names, path)
         except DetectionsError as err:
@@ -218,10 +218,13 @@ class FreiHandDataset(SkippingDataset):
 
     def _add_detections(self, out: dict, i: int, idx: int, K: np.ndarray,
                         affine: aug.Affine) -> None:
-        if self.semi_ratio and idx < self.semi_ratio * self.num_unique:
-            uv, conf = project(self.xyz[idx], K), np.ones(21)
-        else:
-            uv, conf = self.det.xy[i], self.det.conf[i]
+        uv, conf = self.det.xy[i], self.det.conf[i]
+        if self.semi_ratio:
+            # texture_con comes from the real detections, also where GT 2D replaces them (the
+            # original computes it before the swap).
+            out["detection_con"] = f32(conf)
+            if idx < self.semi_ratio * self.num_unique:
+                uv, conf = project(self.xyz[idx], K), np.ones(21)
         if "open_2dj" in self.queries:
             out["open_2dj"] = f32(uv)
         if self.transformed:

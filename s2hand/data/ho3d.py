@@ -25,9 +25,11 @@ from s2hand.data import augment as aug
 from s2hand.data.crop import CropParams, bbox_corners, crop_affine
 from s2hand.data.detections import read_detections
 from s2hand.data.errors import DataError, missing
+from s2hand.data.finite import require_finite
 from s2hand.data.freihand import project
 from s2hand.data.io import load_array_list, load_json, read_image
 from s2hand.data.pickle_safe import load_pickle
+from s2hand.data.resample import resample_crop
 from s2hand.data.sample import (
     BadImagePolicy,
     SkipCounter,
@@ -86,7 +88,7 @@ def _meta_array(meta: dict, key: str, shape: tuple[int, ...], path: Path) -> np.
     except (ValueError, TypeError) as err:
         raise DataError(f"{path}: meta[{key!r}] has shape {np.shape(meta[key])}, expected "
                         f"{shape}.") from err
-    return arr
+    return require_finite(arr, path, f"meta[{key!r}] of shape {shape}", key, entries=False)
 
 
 class HO3DDataset(SkippingDataset):
@@ -155,7 +157,7 @@ class HO3DDataset(SkippingDataset):
                            dtype=np.float64)
         if verts.ndim != 3 or verts.shape[2] != 3 or len(verts) != len(self.frames):
             raise DataError(f"{path}: shape {verts.shape}, expected ({len(self.frames)}, V, 3).")
-        return verts
+        return require_finite(verts, path, "V x 3 vertices")
 
     def _load_detections(self) -> None:
         xy = np.zeros((len(self.frames), 21, 2))
@@ -200,7 +202,10 @@ class HO3DDataset(SkippingDataset):
         out: dict = {"idxs": i, "camMat": f32(cam), "crop_affine": f32(A)}
         if self.queries & {"images", "trans_images"}:
             size = (self.crop.out_size, self.crop.out_size)
-            out["trans_images"] = image_tensor(aug.warp_image(img, A, size))
+            # Shrinking crops are filtered over each pixel's footprint (the original's PIL
+            # resized crop); plain bilinear sampling would alias.
+            crop = resample_crop(img, A, size) if A[0, 0] < 1 else aug.warp_image(img, A, size)
+            out["trans_images"] = image_tensor(crop)
         if "base_images" in self.queries:
             out["base_images"] = image_tensor(img)
         out["trans_Ks"] = f32(K_crop)

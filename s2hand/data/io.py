@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from s2hand.data.errors import CorruptImageError, DataError, missing
+from s2hand.data.finite import require_finite
 
 # Process-wide on purpose: DataLoader workers are the parallelism (more OpenCV threads per worker
 # only oversubscribe the cores), and changing OpenCV's thread count inside a forked worker whose
@@ -55,7 +56,7 @@ def load_array_list(path: Path, what: str, item_shape: tuple[int, ...],
                         f"({what}).")
     if length is not None and len(arr) != length:
         raise DataError(f"{path}: has {len(arr)} entries, expected {length} ({what}).")
-    return arr.reshape((len(arr), *item_shape))
+    return require_finite(arr.reshape((len(arr), *item_shape)), path, what)
 
 
 def read_image(path: Path) -> np.ndarray:

@@ -46,7 +46,7 @@ def f32(x: np.ndarray | float) -> torch.Tensor:
 
 class SkipCounter:
     """Implements the bad-image policy: ``fail`` re-raises, ``skip`` warns, counts the file and
-    substitutes the next readable sample."""
+    substitutes the next readable sample (training only: see :class:`SkippingDataset`)."""
 
     def __init__(self, policy: BadImagePolicy):
         if policy not in ("fail", "skip"):
@@ -54,8 +54,10 @@ class SkipCounter:
         self.policy = policy
         self.skipped: list[str] = []
 
-    def load(self, idx: int, length: int, get: Callable[[int], dict]) -> dict:
-        """``get(idx)``, or under ``skip`` the first readable of ``idx+1, idx+2, ...``."""
+    def load(self, idx: int, length: int, get: Callable[[int], dict],
+             substitute: bool = True) -> dict:
+        """``get(idx)``, or under ``skip`` (and ``substitute``) the first readable of
+        ``idx+1, idx+2, ...``."""
         for attempt in range(MAX_SKIP):
             j = (idx + attempt) % length
             try:
@@ -63,6 +65,11 @@ class SkipCounter:
             except CorruptImageError as err:
                 if self.policy == "fail":
                     raise
+                if not substitute:
+                    raise CorruptImageError(
+                        f"{err} An evaluation sample is never replaced by another one (its row "
+                        "of pred.json would hold another image's prediction, scored against "
+                        "this one's ground truth): repair or re-extract the file.") from err
                 self.skipped.append(str(err).split(":", 1)[0])
                 warnings.warn(f"skipping unreadable sample {j}: {err} ({len(self.skipped)} "
                               "skipped so far in this process)", stacklevel=3)
@@ -75,10 +82,14 @@ class SkipCounter:
 class SkippingDataset(Dataset):
     """Base of the dataset classes: index checking and the bad-image policy around ``_get``.
 
-    Subclasses set ``self._skip = SkipCounter(policy)`` and define ``__len__`` and
-    ``_get(i) -> dict`` (one sample, raising :class:`CorruptImageError` for unreadable files).
+    Subclasses set ``self.split`` and ``self._skip = SkipCounter(policy)`` and define
+    ``__len__`` and ``_get(i) -> dict`` (one sample, raising :class:`CorruptImageError` for
+    unreadable files). Only the training split substitutes samples; each of its samples then
+    carries ``skipped_files`` (``";"``-joined files skipped to produce it, ``""`` if none), so
+    that the training loop can count and log skips made in DataLoader workers.
     """
 
+    split: str
     _skip: SkipCounter
     _get: Callable[[int], dict]
 
@@ -90,4 +101,9 @@ class SkippingDataset(Dataset):
     def __getitem__(self, i: int) -> dict:
         if not 0 <= i < len(self):
             raise IndexError(f"sample {i} out of range for {len(self)} samples")
-        return self._skip.load(i, len(self), self._get)
+        substitute = self.split != "evaluation"
+        before = len(self._skip.skipped)
+        sample = self._skip.load(i, len(self), self._get, substitute)
+        if substitute and self._skip.policy == "skip":
+            sample["skipped_files"] = ";".join(self._skip.skipped[before:])
+        return sample

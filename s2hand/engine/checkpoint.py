@@ -8,15 +8,17 @@ never a half-written one, even if the process is killed mid-write.
 
 from __future__ import annotations
 
-import os
+import io
 import random
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from s2hand.models.load_failure import load_failure_reason
+from s2hand.outputs import atomic_write_bytes, remove_stale_temps
 
 CHECKPOINT_FORMAT = "s2hand-engine/1"
 LATEST_NAME = "latest.t7"
@@ -27,21 +29,14 @@ class CheckpointError(ValueError):
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> Path:
-    """``torch.save(obj, path)`` such that ``path`` is never left half-written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
-    return path
+    """``torch.save(obj, path)`` such that ``path`` is never left half-written.
+
+    Serialised in memory first, so that a failed write (a full disk) surfaces as an
+    :class:`~s2hand.outputs.OutputWriteError` naming the file, not as torch's internal error.
+    """
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return atomic_write_bytes(path, buffer.getbuffer())
 
 
 def _numpy_state_to_plain(state: tuple) -> dict[str, Any]:
@@ -89,7 +84,8 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is reported the same way
-        raise CheckpointError(f"checkpoint {path} could not be read safely: {exc}") from exc
+        raise CheckpointError(f"checkpoint {path} could not be read safely: "
+                              f"{load_failure_reason(exc)}") from exc
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"checkpoint {path} is not an s2hand engine checkpoint "
                               f"(missing format tag {CHECKPOINT_FORMAT!r}); original S2HAND .t7 "
@@ -108,9 +104,8 @@ class CheckpointManager:
         self.folder = Path(folder)
         self.prefix = prefix
         self.keep_last = keep_last
-        # temp files of a run killed mid-write; the checkpoints themselves are always whole
-        for stale in self.folder.glob(".*.t7.*.tmp"):
-            stale.unlink()
+        # temp files of a run killed mid-write (a live run's are kept); checkpoints are whole
+        remove_stale_temps(self.folder, "*.t7")
 
     @property
     def latest_path(self) -> Path:

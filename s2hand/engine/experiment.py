@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ import numpy as np
 import torch
 
 from s2hand.data import prepare_synthetic
+from s2hand.outputs import atomic_write_text, hold_output_folder, refuse_fresh_run_over_previous
 
+from .batch_check import check_train_batch
 from .checkpoint import CheckpointManager
 from .distributed import barrier, cleanup, init_distributed, resolve_device
 from .hand_data import build_eval_loaders, build_train_dataset, collate_tagged
@@ -59,13 +62,19 @@ def run_experiment(config: Any) -> dict:
         config.device == "auto" and torch.cuda.is_available()) else "cpu"))
     device = resolve_device(config.device, dist)
     out_dir = Path(config.base_out_path)
-    handler = _start_run_log(out_dir) if dist.is_main else None
+    held = ExitStack()
+    handler = None
     try:
+        if dist.is_main:  # one live run per folder, never a fresh one over a finished one
+            held.enter_context(hold_output_folder(out_dir))
+            refuse_fresh_run_over_previous(out_dir, config.run_mode, config.resume)
+        handler = _start_run_log(out_dir) if dist.is_main else None
         return _run(config, dist, device, out_dir)
     finally:
         if handler is not None:
             logging.getLogger().removeHandler(handler)
             handler.close()
+        held.close()
         cleanup(dist)
 
 
@@ -124,12 +133,14 @@ def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
                     flat[f"{prefix}{key}"] = value
         return flat
 
+    train_set = build_train_dataset(config)
+    check_train_batch(config.train_batch, len(train_set), dist.world_size, model)
     optimizer = build_optimizer(model.parameters(), config.optimizer, config.init_lr,
                                 config.weight_decay)
     trainer = Trainer(
         model, task.train_step, optimizer,
         build_scheduler(optimizer, config.lr_steps, config.lr_gamma),
-        build_train_dataset(config),
+        train_set,
         TrainerConfig(epochs=config.total_epochs, batch_size=config.train_batch,
                       seed=config.seed, epoch_offset=epoch_offset,
                       save_interval=config.save_interval, print_freq=config.print_freq,
@@ -149,7 +160,8 @@ def _run(config: Any, dist: Any, device: torch.device, out_dir: Path) -> dict:
     summary.update({"mode": "training", "test_losses": last_test.get("losses", {}),
                     "pred_files": last_test.get("pred_files", []),
                     "scores": _main_scores(last_test) if last_test else None,
-                    "initial_scores": initial,
+                    "initial_scores": initial, "skipped_images": len(task.skipped_images),
+                    "skipped_image_files": task.skipped_images,
                     "wall_seconds": round(time.perf_counter() - started, 2)})
     if dist.is_main:
         _finish(out_dir, summary, initial)
@@ -173,7 +185,7 @@ def _initial_scores(config: Any, task: HandTask, model: torch.nn.Module, loaders
         if key is not None:
             log.info("initial %s (PA-MPJPE): %.3f cm", key, scores[key])
         # Written now so that a resumed run reports the same "initial" scores.
-        (out_dir / "scores.json").write_text(json.dumps({"initial": scores}, indent=2) + "\n")
+        atomic_write_text(out_dir / "scores.json", json.dumps({"initial": scores}, indent=2) + "\n")
     return scores
 
 
@@ -194,15 +206,15 @@ def _finish(out_dir: Path, summary: dict, initial: dict | None) -> None:
         payload = dict(scores)
         if initial:
             payload["initial"] = initial
-        (out_dir / "scores.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        atomic_write_text(out_dir / "scores.json", json.dumps(payload, indent=2) + "\n")
+    atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
     _print_summary(summary, initial)
 
 
 def _print_summary(summary: dict, initial: dict | None) -> None:
     lines = [f"mode: {summary['mode']}"]
     for key in ("iterations", "epochs_done", "wall_seconds", "images_per_second",
-                "bad_batches", "skipped_batches", "last_checkpoint"):
+                "bad_batches", "skipped_batches", "skipped_images", "last_checkpoint"):
         if key in summary:
             lines.append(f"{key}: {summary[key]}")
     for path in summary.get("pred_files") or []:

@@ -41,6 +41,9 @@ class HandTask:
         self.logger = logger
         self.train_requires = list(config.train_requires)
         self.test_requires = list(config.test_requires)
+        # Unreadable training images replaced by the next sample (on_bad_image="skip"), also
+        # those found in DataLoader workers: each batch reports its own.
+        self.skipped_images: list[str] = []
 
     # ------------------------------------------------------------------ training
     def losses_for(self, batch: dict) -> list[str]:
@@ -48,6 +51,11 @@ class HandTask:
         return self.config.losses_for(names.pop()) if len(names) == 1 else list(self.config.losses)
 
     def train_step(self, model: nn.Module, batch: dict) -> StepOutput:
+        if batch.get("skipped_files"):
+            self.skipped_images += batch["skipped_files"]
+            log.warning("unreadable training image(s) skipped, the next sample used instead: "
+                        "%s (%d skipped so far)", ", ".join(batch["skipped_files"]),
+                        len(self.skipped_images))
         output = model(batch["images"], batch["Ks"], requires=self.train_requires,
                        task=self.config.task)
         terms = compute_losses(self.losses_for(batch), output, batch, self.config)
@@ -157,14 +165,17 @@ class HandTask:
                     and output.pose is not None)
 
     def _refine(self, model: nn.Module, output: Any, batch: dict) -> Any:
-        """MANO fitting to the 2D-branch keypoints (§5.7, with the fixes of s2hand.evaluation)."""
+        """MANO fitting to the 2D-branch keypoints (§5.7, with the fixes of s2hand.evaluation).
+
+        β is always optimised, as the original does: under ``use_mean_shape`` the network's β
+        is zero, so the fit starts from the mean shape and the shape prior holds it there.
+        """
         from s2hand.evaluation.refinement import refine
 
         cfg = self.config
         return refine(model.hand_decoder.mano_layer, output.rot, output.pose, output.shape,
                       output.scale, output.trans, batch["Ks"], output.hm_j2d[-1],
-                      weights=cfg.loss_weights(), steps=cfg.test_refinement_steps,
-                      refine_shape=not cfg.use_mean_shape)
+                      weights=cfg.loss_weights(), steps=cfg.test_refinement_steps)
 
     def _test_losses(self, output: Any, batch: dict) -> dict[str, float]:
         """Self-supervised test losses: every configured term whose inputs the test pass has."""

@@ -25,6 +25,7 @@ from .checkpoint import CheckpointManager, capture_rng_state, load_checkpoint, r
 from .distributed import DistInfo, all_reduce_any, all_reduce_mean, barrier
 from .metrics_log import MetricsLogger
 from .optim import apply_frozen_modes
+from .resume_check import check_resumable
 from .sampling import ResumableSampler, SeededDataset
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ class Trainer:
         self.last_checkpoint: str | None = None
         self.last_eval: dict[str, float] = {}
         self._stop_requested = False
+        self.stop_signal: int | None = None  # the signal that asked for the stop, if any
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
@@ -164,7 +166,10 @@ class Trainer:
 
     def resume(self, path: str) -> None:
         """Continue exactly where the checkpoint at ``path`` stopped (mid-epoch included)."""
-        self.load_state_dict(load_checkpoint(path, map_location=self.device))
+        state = load_checkpoint(path, map_location=self.device)
+        check_resumable(path, self.model.state_dict(), state.get("model"), state.get("config"),
+                        self.resolved_config)
+        self.load_state_dict(state)
         log.info("resumed from %s: epoch %d done, batch %d of the next, iteration %d",
                  path, self.cfg.epoch_offset + self.epochs_done, self.batch_in_epoch,
                  self.iteration)
@@ -313,6 +318,7 @@ class Trainer:
             "last_checkpoint": self.last_checkpoint,
             "last_eval": self.last_eval,
             "interrupted": interrupted,
+            "stop_signal": self.stop_signal if interrupted else None,
         }
         if self.dist.is_main:
             lines = [f"  {k}: {v}" for k, v in summary.items()]
@@ -328,6 +334,7 @@ class Trainer:
         def handler(signum: int, frame: Any) -> None:  # noqa: ARG001
             if self._stop_requested:  # second signal: stop now
                 signal.default_int_handler(signum, frame)
+            self.stop_signal = signum
             self.request_stop()
 
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -22,6 +23,8 @@ from s2hand.evaluation.procrustes import (
     align_w_scale,
     procrustes_trafo,
 )
+
+log = logging.getLogger(__name__)
 
 DATASETS = ("freihand", "ho3d")
 NN_BACKENDS = ("auto", "kdtree", "torch")
@@ -108,6 +111,11 @@ def evaluate(pred_xyz: object, pred_verts: object, gt_xyz: object, gt_verts: obj
         raise EvaluationInputError(
             f"pred_xyz: shape {pxyz.shape} does not match gt_xyz {gxyz.shape}")
     shape_is_mano = pv.shape[1] == gv.shape[1]
+    if not shape_is_mano:
+        log.warning("predicted meshes have %d vertices, the ground truth %d: the mesh errors "
+                    "(mesh_mean3d, mesh_al_mean3d, their AUCs) cannot be computed point to "
+                    "point and are the official sentinels -100 / -1; the F-scores still compare "
+                    "the two vertex sets", pv.shape[1], gv.shape[1])
 
     # The raw-vertex F-scores do not depend on any alignment: search them on a worker thread
     # while the alignments and errors are computed (the KD-tree and numpy release the GIL).

@@ -21,6 +21,7 @@ from s2hand.evaluation.evaluate import (
 )
 from s2hand.evaluation.point_json import parse_point_lists
 from s2hand.hand.joint_orders import FREI_TO_HO3D, HO3D_TO_FREI
+from s2hand.outputs import atomic_write_text
 
 # diag(1,-1,-1): OpenCV <-> OpenGL (its own inverse).
 OPENGL_FLIP = np.array([1.0, -1.0, -1.0])
@@ -75,7 +76,7 @@ def write_pred_json(path: str | Path, xyz: object, verts: object, dataset: str =
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # json.dumps uses the C encoder; json.dump (streaming) falls back to pure Python.
-    path.write_text(json.dumps([xyz_np.tolist(), verts_np.tolist()]))
+    atomic_write_text(path, json.dumps([xyz_np.tolist(), verts_np.tolist()]))
     return path
 
 
@@ -109,10 +110,14 @@ def _load_points(path: Path, what: str) -> object:
 
 def _load_json(path: Path, what: str) -> object:
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             return json.load(f)
     except FileNotFoundError as err:
         raise EvaluationInputError(f"{what} file {path} does not exist") from err
+    except UnicodeDecodeError as err:
+        raise EvaluationInputError(
+            f"{what} file {path} is not text (byte {err.start} is not UTF-8); expected a JSON "
+            "file of point lists") from err
     except json.JSONDecodeError as err:
         raise EvaluationInputError(f"{what} file {path} is not valid JSON: {err}") from err
 
@@ -201,13 +206,13 @@ def write_scores(out_dir: str | Path, result: EvaluationResult,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"txt": out / "scores.txt", "json": out / "scores.json", "pck": out / "pck_data.json"}
-    paths["txt"].write_text(format_scores_txt(result.scores))
+    atomic_write_text(paths["txt"], format_scores_txt(result.scores))
     curves = {name: [thr.tolist(), pck.tolist()] for name, (thr, pck) in result.curves.items()}
     payload = {"dataset": result.dataset, "num_samples": result.num_samples,
                "shape_is_mano": result.shape_is_mano, "scores": _json_safe(result.scores),
                "curves": curves, **(meta or {})}
-    paths["json"].write_text(json.dumps(payload, indent=1))
-    paths["pck"].write_text(json.dumps(curves))
+    atomic_write_text(paths["json"], json.dumps(payload, indent=1))
+    atomic_write_text(paths["pck"], json.dumps(curves))
     return paths
 
 

@@ -20,6 +20,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from s2hand.models.load_failure import load_failure_reason
+
 MODEL_FORMAT = "s2hand-model/1"
 # Sub-network (attribute of S2HandNet) -> its sub-dict key in a checkpoint file (§5.2-5.3).
 FILE_KEYS: dict[str, str] = {
@@ -122,8 +124,8 @@ def read_original_checkpoint(path: str | Path) -> dict[str, Any]:
             state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is reported the same way
         raise CheckpointError(
-            f"checkpoint {path} could not be read safely: only tensors, plain containers and "
-            f"argparse.Namespace are allowed in it ({type(exc).__name__}: {exc})") from exc
+            f"checkpoint {path} could not be read safely: {load_failure_reason(exc)} (an S2HAND "
+            ".t7 may hold tensors, plain containers and argparse.Namespace)") from exc
     if not isinstance(state, dict):
         raise CheckpointError(f"checkpoint {path} holds a {type(state).__name__}; expected the "
                               "dict written by S2HAND's save_model")

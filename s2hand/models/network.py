@@ -104,7 +104,11 @@ class S2HandNet(nn.Module):
         if requires & {"textures", "lights"}:
             out.textures, out.lights = self.texture_light_from_low(low_features)
         if self.renderer is not None:
-            colours = torch.tanh(out.textures) if "textures" in requires else None
+            # As the original: without the texture branch the textures are all ones, and
+            # through the same tanh the mesh renders tanh(1) grey, not white.
+            textures = (out.textures if "textures" in requires
+                        else hand.vertices.new_ones(len(hand.vertices), len(hand.faces), 3))
+            colours = torch.tanh(textures)
             lights = out.lights if "lights" in requires else None
             out.re_img, out.re_depth, out.re_sil = self.render(hand.vertices, hand.faces, Ks,
                                                                colours, lights)

@@ -177,3 +177,12 @@ def test_semi_ratio_uses_gt_2d(freihand):
     assert (s["open_2dj"] - uv[0]).abs().max() < 1e-3
     assert s["open_2dj_con"].tolist() == [1.0] * 21
     assert ds[4]["open_2dj_con"].max() < 1.0  # second half: detections
+    # texture_con comes from the real detections, before the GT swap (as the original).
+    batch = normalize_batch({k: torch.as_tensor(np.asarray(v))[None] for k, v in s.items()
+                             if k in ("open_2dj", "open_2dj_con", "Ks", "idxs",
+                                      "detection_con")} | {"images": torch.zeros(1, 3, 4, 4)},
+                            "FreiHand")
+    con = torch.as_tensor(gt["training"]["conf"][1], dtype=torch.float32)
+    expected = con.mean() * 1.1 if con.min() > 0.1 else torch.tensor(0.0)
+    torch.testing.assert_close(batch["texture_con"][0], expected, atol=1e-4, rtol=0)  # 4 dp file
+    assert batch["open_2dj_con"][0].tolist() == [1.0] * 21

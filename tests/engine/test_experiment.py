@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from s2hand.config import config_from_dict
+from s2hand.config import ConfigError, config_from_dict
 from s2hand.engine.checkpoint import load_checkpoint
 from s2hand.engine.experiment import run_experiment
 from s2hand.evaluation import FREIHAND_KEYS
@@ -69,3 +69,19 @@ def test_evaluation_of_the_checkpoint(trained):
     assert result["scores"]["xyz_al_mean3d"] == pytest.approx(
         summary["scores"]["xyz_al_mean3d"], rel=1e-5)
     assert (tmp / "eval" / "json" / "test" / "1" / "pred.json").is_file()
+
+
+def test_fresh_run_over_the_finished_one_is_refused(trained):
+    tmp, _ = trained
+    before = (tmp / "out" / "scores.json").read_text()
+    with pytest.raises(ConfigError, match=r'key "base_out_path": .*resume=auto'):
+        run_experiment(_config(tmp))
+    assert (tmp / "out" / "scores.json").read_text() == before
+
+
+def test_train_batch_larger_than_the_training_set_is_refused_at_start(trained):
+    tmp, _ = trained
+    with pytest.raises(ConfigError, match=r'key "train_batch": 5 is larger than the training '
+                                          r"set \(4 samples"):
+        run_experiment(_config(tmp, train_batch=5, base_out_path=str(tmp / "big_batch")))
+    assert not list((tmp / "big_batch" / "model").glob("*.t7"))

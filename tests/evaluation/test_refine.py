@@ -74,3 +74,16 @@ def test_objective_at_ground_truth_has_no_keypoint_term(layer):
                "lambda_shape": 0.0, "lambda_mscale": 0.0, "lambda_laplacian": 0.0}
     loss, _ = refinement_objective(layer, gt, K, target, weights)
     assert loss.item() == pytest.approx(0.0, abs=1e-3)
+
+
+def test_zero_started_beta_is_optimised_as_the_original(layer):
+    """Under use_mean_shape the network's beta is zero; the original still optimises it (with
+    the shape prior), which fits a hand of another shape better than a fixed mean shape."""
+    gt, init, K, _ = _case(layer, seed=3)
+    gt["beta"] = torch.tensor([[2.0, -1.5] + [0.0] * 8]).repeat(2, 1)
+    target = project_points(s2hand_mano(layer, **gt).joints, K)
+    init = {**{k: v.clone() for k, v in gt.items()}, "beta": torch.zeros(2, 10)}
+    free = refine(layer, **init, K=K, keypoints_2d=target, steps=60)
+    fixed = refine(layer, **init, K=K, keypoints_2d=target, steps=60, refine_shape=False)
+    assert free.beta.abs().max() > 1e-3 and torch.equal(fixed.beta, init["beta"])
+    assert free.losses[-1] < fixed.losses[-1]

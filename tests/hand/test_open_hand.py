@@ -150,3 +150,17 @@ def test_generator_is_deterministic_and_matches_shipped_file(open_hand: HandMode
                 "shapedirs", "posedirs", "tip_ids"):
         np.testing.assert_allclose(getattr(built, key), getattr(open_hand, key), atol=1e-9,
                                    err_msg=key)
+
+
+def test_joint_regressor_is_well_posed() -> None:
+    """Rounding-level changes of the mesh (another BLAS, another CPU) leave the regressor
+    unchanged: tied nearest vertices are all taken, so no row depends on how ties are broken."""
+    from s2hand.hand.openhand.geometry import HandShapeParams, build_geometry
+    from s2hand.hand.openhand.rig import joint_regressor
+
+    geo = build_geometry(HandShapeParams())
+    reference = joint_regressor(geo.vertices, geo.joints)
+    rng = np.random.default_rng(1)
+    for eps in (1e-15, 1e-12):
+        noisy = geo.vertices * (1 + eps * rng.standard_normal(geo.vertices.shape))
+        np.testing.assert_allclose(joint_regressor(noisy, geo.joints), reference, atol=1e-9)

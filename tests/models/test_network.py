@@ -3,6 +3,7 @@ renderer/2D branch where the real ones would only cost time), errors, gradients.
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 
 import pytest
@@ -160,8 +161,12 @@ def test_outputs_per_requires(stub_model, requires, task, present):
     assert set(out.present()) == present
     seen = stub_model.renderer.seen
     if "re_img" in present:
-        # Untextured renders are white; default lights unless lights are requested.
-        assert (seen["textures"] is None) == ("textures" not in requires)
+        # Untextured renders are tanh(1) grey as the original's (all-ones textures through
+        # tanh); default lights unless lights are requested.
+        if "textures" not in requires:
+            torch.testing.assert_close(seen["textures"], torch.full_like(seen["textures"],
+                                                                         math.tanh(1.0)))
+            assert seen["textures"].shape == (1, 1538, 3)
         assert (seen["lights"] is None) == ("lights" not in requires)
     else:
         assert seen is None

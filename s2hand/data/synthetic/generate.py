@@ -20,9 +20,14 @@ from s2hand.data.synthetic.ho3d_layout import HO3D_SCENE, write_ho3d_split
 from s2hand.data.synthetic.noise import DetectionNoise
 from s2hand.data.synthetic.render import HandRenderer
 from s2hand.data.synthetic.scene import SceneParams
+from s2hand.data.synthetic.target import (
+    MARKER,
+    claim_output_folder,
+    finish_output_folder,
+    interrupted,
+)
 from s2hand.hand.hand_model import HandModel
 
-MARKER = "synthetic.json"
 GENERATOR_VERSION = 1
 LAYOUTS = ("freihand", "ho3d")
 # Files whose presence means "a dataset is already here" (never overwritten).
@@ -36,7 +41,8 @@ def generate_synthetic(layout: Literal["freihand", "ho3d"], out_dir: str | Path,
                        scene: SceneParams | None = None, num_versions: int = 1,
                        ho3d_version: Literal["v2", "v3"] = "v2", frames_per_seq: int = 50,
                        batch_size: int = 32, torch_threads: int | None = 1,
-                       progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+                       progress: Callable[[int], None] | None = None,
+                       overwrite: bool = False) -> dict[str, Any]:
     """Render a synthetic dataset into ``out_dir`` in the FreiHAND or HO3D layout.
 
     Deterministic by ``seed``: the training and evaluation splits use independent random
@@ -46,7 +52,8 @@ def generate_synthetic(layout: Literal["freihand", "ho3d"], out_dir: str | Path,
     ``torch_threads`` is torch's thread count while generating (restored afterwards; None leaves
     it alone): one rendering thread plus the two image-encoding threads was 3x faster than
     torch's default on the shared 2-core machine. Returns the metadata written to
-    ``out_dir/synthetic.json``.
+    ``out_dir/synthetic.json``. Files the generator did not write are never overwritten, and a
+    finished synthetic dataset only with ``overwrite`` (see :mod:`.target`).
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
@@ -55,7 +62,7 @@ def generate_synthetic(layout: Literal["freihand", "ho3d"], out_dir: str | Path,
     if not 1 <= num_versions <= 4:
         raise ValueError(f"num_versions must be in 1..4, got {num_versions}")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    claim_output_folder(out, overwrite)
     with _torch_threads(torch_threads):
         return _generate(layout, out, num_train, num_eval, seed, hand_model, noise, scene,
                          num_versions, ho3d_version, frames_per_seq, batch_size, progress)
@@ -91,8 +98,7 @@ def _generate(layout: str, out: Path, num_train: int, num_eval: int, seed: int,
                              ho3d_version, frames_per_seq, batch_size, progress)
     meta = _metadata(layout, num_train, num_eval, seed, hand.model.name, noise, scene,
                      num_versions, ho3d_version, frames_per_seq)
-    (out / MARKER).write_text(json.dumps(meta, indent=2))
-    return meta
+    return finish_output_folder(out, meta)
 
 
 @functools.lru_cache(maxsize=2)
@@ -129,6 +135,9 @@ def ensure_synthetic(layout: Literal["freihand", "ho3d"], out_dir: str | Path | 
                         f"{layout} layout (set freihand_base_path / ho3d_base_path).")
     out = Path(out_dir)
     marker = out / MARKER
+    if interrupted(out):  # every file there is the generator's own: start again
+        generate_synthetic(layout, out, num_train, num_eval, seed, hand_model, **kwargs)
+        return True
     if marker.is_file():
         have = json.loads(marker.read_text())
         want = {"layout": layout, "num_train": num_train, "num_eval": num_eval, "seed": seed}

@@ -13,6 +13,7 @@ from s2hand.hand.openhand.geometry import HandGeometry
 FINGER_BASE = (1, 4, 10, 7)
 THUMB_BASE = 13
 REGRESSOR_NEIGHBOURS = 40
+TIE_TOLERANCE = 1e-9     # metres; vertices this close to the cut distance count as tied
 BLEND_WIDTH = 0.0035       # metres; sigmoid width of the weight transition at a joint
 SMOOTH_ITERS = 6
 BULGE_SIGMA = 0.007        # metres; extent of the knuckle bulge corrective
@@ -24,11 +25,19 @@ def joint_regressor(vertices: np.ndarray, joints: np.ndarray,
     """Sparse convex vertex weights reproducing each joint: ``(V, 3), (J, 3) -> (J, V)``.
 
     Each row is non-negative, sums to one and uses only the joint's nearest vertices, so joints
-    follow local shape changes (as MANO's regressor does). A small ridge spreads the weights.
+    follow local shape changes (as MANO's regressor does). A small ridge spreads the weights and
+    makes each row the unique minimiser of a strictly convex problem.
+
+    The mesh is symmetric, so several vertices often lie at exactly the ``neighbours``-th
+    distance: all of them are taken (ties within ``TIE_TOLERANCE``). A plain ``argsort`` cut
+    would pick among them by rounding noise, and with it the regressor would change by up to
+    0.03 per entry between BLAS builds or CPUs.
     """
     out = np.zeros((len(joints), len(vertices)))
     for j, target in enumerate(joints):
-        near = np.argsort(np.linalg.norm(vertices - target, axis=1))[:neighbours]
+        dist = np.linalg.norm(vertices - target, axis=1)
+        kth = np.partition(dist, neighbours - 1)[neighbours - 1]
+        near = np.flatnonzero(dist <= kth + TIE_TOLERANCE)
         pts = vertices[near].T                                           # (3, k)
         big = 10.0
         a = np.vstack([pts, big * np.ones((1, len(near))), np.sqrt(ridge) * np.eye(len(near))])
