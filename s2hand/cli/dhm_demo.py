@@ -197,16 +197,13 @@ def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
     from s2hand.hand.deephandmesh.errors import HandModelFileError
     from s2hand.models.deephandmesh.checkpoint import DHMCheckpointError
 
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return run(args)
-    except (DemoInputError, HandModelFileError, DHMCheckpointError) as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return EXIT_DATA
-    except OutputWriteError as err:
+    except (DemoInputError, HandModelFileError, DHMCheckpointError, OutputWriteError) as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return EXIT_DATA
     except OSError as err:
@@ -215,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; no partial files were left", file=sys.stderr)
         return exit_status_after_signal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)     # callers (tests) keep their own handler
 
 
 if __name__ == "__main__":
