@@ -20,7 +20,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["s2hand", "s2hand.*"]),
-    package_data={"s2hand": ["hand/assets/*.npz"]},
+    package_data={"s2hand": ["hand/assets/*.npz", "hand/assets/deephandmesh_open/*"]},
     include_package_data=True,
     install_requires=read_requirements("requirements.txt"),
     extras_require={"dev": read_requirements("requirements-dev.txt")},
@@ -31,6 +31,9 @@ setup(
             "s2hand-make-synthetic=s2hand.cli.make_synthetic:main",
             "s2hand-convert-mano=s2hand.cli.convert_mano:main",
             "s2hand-make-table=s2hand.cli.make_table:main",
+            "s2hand-detect=s2hand.cli.detect:main",
+            "s2hand-predict=s2hand.cli.predict:main",
+            "s2hand-dhm-demo=s2hand.cli.dhm_demo:main",
         ]
     },
 )
