@@ -10,6 +10,7 @@ from .checkpoint import (
     load_checkpoint,
     load_parts,
     read_checkpoint,
+    save_model_checkpoint,
     trained_state,
 )
 from .metrics_log import MetricsLogger
@@ -20,5 +21,5 @@ __all__ = [
     "CHECKPOINT_FORMAT", "CheckpointError", "CheckpointManager", "MetricsLogger", "StepOutput",
     "Trainer", "TrainerConfig", "TrainingAborted", "apply_frozen_modes", "atomic_torch_save",
     "build_optimizer", "build_scheduler", "freeze_module", "load_checkpoint", "load_parts",
-    "read_checkpoint", "trained_state",
+    "read_checkpoint", "save_model_checkpoint", "trained_state",
 ]

@@ -105,6 +105,14 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     return state
 
 
+def save_model_checkpoint(model: nn.Module, path: str | Path, epoch: int = 0,
+                          metadata: Mapping[str, Any] | None = None) -> Path:
+    """Write only the model's weights, in the engine format (what :func:`load_parts` and
+    ``pretrain_model`` read), atomically. ``metadata`` must hold plain values only."""
+    return atomic_torch_save({"format": CHECKPOINT_FORMAT, "model": model.state_dict(),
+                              "epoch": int(epoch), "metadata": dict(metadata or {})}, path)
+
+
 class CheckpointManager:
     """Writes ``<folder>/<prefix>_<epoch>.t7`` on request and ``latest.t7`` at every save.
 

@@ -4,7 +4,7 @@ Initialisation: the template hand (mean shape, mean pose, S2HAND's parameterisat
 ``scale = 1``) is placed by a perspective-n-point solve of its roughly planar palm (wrist and the
 five finger bases) against the keypoints; IPPE returns the two mirror-ambiguous solutions of a
 plane, and both (plus any extra start, e.g. the network's prediction) are fitted. The fit is
-:func:`s2hand.evaluation.refinement.refine` (2D joint distance, bone directions, the pose prior
+:func:`s2hand.methods.s2hand.refinement.refine` (2D joint distance, bone directions, the pose prior
 of s2hand.md §3.6, the shape regulariser, the bone-length scale term, the Laplacian); per hand
 the start with the lowest final 2D error is kept. Depth comes from the hand's metric size (the
 scale term), so it is as good as the mean hand size is for the person.
@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 import torch
 
-from s2hand.evaluation.refinement import RefineResult, refine
 from s2hand.hand import ManoLayer, s2hand_mano
+from s2hand.methods.s2hand.refinement import RefineResult, refine
 
 PALM_JOINTS = (0, 1, 5, 9, 13, 17)
 FIT_STEPS = 150

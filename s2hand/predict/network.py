@@ -13,13 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from s2hand.engine.pretrained import load_parts
-from s2hand.models import build_model
-from s2hand.models.checkpoint import (
-    MODEL_FORMAT,
-    load_model_checkpoint,
-    read_original_checkpoint,
-)
+from s2hand.engine import load_parts
+from s2hand.models import S2HandNet, build_model
 from s2hand.predict.fit import FitStart
 
 
@@ -33,12 +28,10 @@ class NetworkPredictor:
                  device: str = "cpu"):
         self.model = build_model(("joints", "verts"), hand_model=hand_model, renderer=None,
                                  encoder=encoder, encoder_input_size=encoder_input_size)
-        parts = ("encoder", "hand_decoder")
-        # Three file kinds: our model files, engine checkpoints and the original .t7.
-        if read_original_checkpoint(checkpoint).get("format") == MODEL_FORMAT:
-            load_model_checkpoint(self.model, checkpoint, parts, require_all=True)
-        else:
-            load_parts(self.model, checkpoint, parts, key="--checkpoint", require_all=True)
+        # Engine checkpoints (also model-only files) and the original .t7.
+        parts = {p: S2HandNet.FILE_KEYS[p] for p in ("encoder", "hand_decoder")}
+        load_parts(self.model, checkpoint, parts, key="--checkpoint", require_all=True,
+                   constant_prefixes=S2HandNet.CONSTANT_PREFIXES)
         self.device = torch.device(device)
         self.model.to(self.device).eval()
 
@@ -52,8 +45,9 @@ class NetworkPredictor:
         images = torch.as_tensor(crops, device=self.device).permute(0, 3, 1, 2).float() / 255
         Ks_t = torch.as_tensor(Ks, dtype=torch.float32, device=self.device)
         out = self.model(images, Ks_t, ("joints", "verts"))
-        fields = {"joints": out.joints, "vertices": out.vertices, "rot": out.rot,
-                  "pose": out.pose, "shape": out.shape, "scale": out.scale, "trans": out.trans}
+        fields = {"joints": out.joints, "vertices": out.vertices, "rot": out.global_rotation,
+                  "pose": out.pose_coeffs, "shape": out.betas, "scale": out.scale,
+                  "trans": out.translation}
         return {k: v.detach().double().cpu().numpy() for k, v in fields.items()}
 
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from s2hand.cli.predict import main
+from s2hand.engine import save_model_checkpoint
 from s2hand.hand import load_hand_model
-from s2hand.models import build_model, save_model_checkpoint
+from s2hand.models import build_model
 from tests.detect.conftest import REAL_PHOTO, require_mediapipe
 
 NUM_VERTS = load_hand_model().num_vertices  # the shipped OpenHand

@@ -25,8 +25,8 @@ from torch import Tensor
 
 from s2hand.engine.checkpoint import CHECKPOINT_FORMAT as ENGINE_FORMAT
 from s2hand.engine.checkpoint import atomic_torch_save
+from s2hand.engine.load_failure import load_failure_reason
 from s2hand.models.deephandmesh.model import DeepHandMesh
-from s2hand.models.load_failure import load_failure_reason
 
 DHM_MODEL_FORMAT = "s2hand-deephandmesh/1"
 DATA_PARALLEL_PREFIX = "module."
