@@ -35,6 +35,9 @@ def path_problems(cfg: ExperimentConfig) -> list[Problem]:
             )
         elif root.exists() and not root.is_dir():
             problems.append(Problem(key, f"must be a folder, but {root} is a file"))
+        elif not root.exists() and DATASETS[dataset].label_free_scores:
+            problems.append(Problem(key, f"points to a missing folder {root} (expected your "
+                                         "folder of hand images/videos, see docs/folder.md)"))
         elif not root.exists() and synthetic != DATASETS[dataset].convention:
             problems.append(
                 Problem(

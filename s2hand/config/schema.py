@@ -33,6 +33,7 @@ from s2hand.experiment.methods import METHOD_NAMES
 from s2hand.losses.terms import weight_keys
 
 from .errors import did_you_mean
+from .folder_section import FolderConfig
 from .names import DATASET_NAMES, ENCODER_NAMES, LOSS_NAMES, QUERY_NAMES, REQUIRE_NAMES
 from .sections import STRICT, AugmentationConfig, SyntheticDataConfig
 
@@ -104,6 +105,12 @@ class _RunDataModelOptim(BaseModel):
     freihand_base_path: PathValue | None = Field(None, description="FreiHAND_pub_v2 root folder.")
     ho3d_base_path: PathValue | None = Field(None, description="HO3D root folder.")
     ho3d_version: Literal["v2", "v3"] = Field("v2", description="HO3D release of ho3d_base_path.")
+    folder_base_path: PathValue | None = Field(
+        None, description="Folder of unlabeled images/videos of the Folder dataset."
+    )
+    folder: FolderConfig = Field(
+        default_factory=FolderConfig, description="How the Folder dataset is read (docs/folder.md)."
+    )
     train_queries: list[QueryName] = Field(
         ["images", "Ks", "joints", "open_2dj"], description="Training queries (all datasets)."
     )
@@ -112,6 +119,9 @@ class _RunDataModelOptim(BaseModel):
     )
     train_queries_ho3d: list[QueryName] = Field(
         [], description="HO3D training queries; overrides train_queries when non-empty."
+    )
+    train_queries_folder: list[QueryName] = Field(
+        [], description="Folder training queries; overrides train_queries when non-empty."
     )
     val_queries: list[QueryName] = Field(
         ["images", "Ks", "joints", "open_2dj"], description="Validation/test queries."

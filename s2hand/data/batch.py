@@ -40,6 +40,8 @@ class HandBatch:
         gt_masks: ``(B,1,H,W)`` GT masks [masks].
         gt_bone_scale: ``(B,)`` reference bone length [scales].
         gt_mano: ``(B,61)`` GT MANO parameters [manos].
+        sequence_ids: ``(B,)`` long, video of each sample (Folder; -1 = a still image).
+        frame_index: ``(B,)`` long, its frame number in that video (-1 = a still image).
         skipped_files: unreadable training images replaced by the next sample while loading
             this batch (``on_bad_image="skip"``), so that the loop can count skips made in
             DataLoader workers.
@@ -58,6 +60,8 @@ class HandBatch:
     gt_masks: Tensor | None = None
     gt_bone_scale: Tensor | None = None
     gt_mano: Tensor | None = None
+    sequence_ids: Tensor | None = None
+    frame_index: Tensor | None = None
     skipped_files: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -146,6 +150,9 @@ def normalize_batch(raw: dict, dataset: str) -> HandBatch:
         out.gt_bone_scale = torch.as_tensor(raw["scales"]).reshape(batch_size).float()
     if "manos" in raw:
         out.gt_mano = raw["manos"].reshape(batch_size, 61)
+    if "sequence_ids" in raw:  # video frames (Folder): the temporal smoothness term pairs them
+        out.sequence_ids = torch.as_tensor(raw["sequence_ids"]).long().reshape(batch_size)
+        out.frame_index = torch.as_tensor(raw["frame_index"]).long().reshape(batch_size)
     if "skipped_files" in raw:  # unreadable images replaced by the next sample (training)
         out.skipped_files = [f for joined in raw["skipped_files"] for f in joined.split(";")
                              if f]

@@ -43,6 +43,8 @@ class DatasetSpec:
         builder: ``"module:Class"`` of its ``Dataset``.
         eval_gt_files: files in the root whose presence means the evaluation split has 3D GT.
         eval_gt_queries: queries added to an evaluation split that has GT (for metrics).
+        label_free_scores: its evaluation split is scored without 3D GT (reprojection to the
+            detections, agreement of the 2D branch, photometric error), in ``scores.json``.
     """
 
     name: str
@@ -56,6 +58,7 @@ class DatasetSpec:
     builder: str
     eval_gt_files: tuple[str, ...] = EVAL_GT_FILES
     eval_gt_queries: tuple[str, ...] = ("joints", "verts")
+    label_free_scores: bool = False
 
 
 _FREIHAND = DatasetSpec(
@@ -93,8 +96,28 @@ _HO3D = DatasetSpec(
     builder="s2hand.data.ho3d:HO3DDataset",
 )
 
+# A user's own unlabeled images and videos (docs/folder.md): always cropped around the detected
+# hand, like HO3D, so ``images``/``Ks``/``open_2dj`` are the crop too. No 3D GT ever: its
+# held-out part is scored without labels. pred.json is written in the FreiHAND format.
+_FOLDER = DatasetSpec(
+    name="Folder",
+    root_key="folder_base_path",
+    train_queries_key="train_queries_folder",
+    losses_key=None,
+    queries=frozenset({"images", "Ks", "open_2dj", "trans_images", "trans_Ks",
+                       "trans_open_2dj"}),
+    image_queries=("images|trans_images", "Ks|trans_Ks"),
+    convention="freihand",
+    texture_con="mean_confidence",
+    builder="s2hand.data.folder:FolderDataset",
+    eval_gt_files=(),
+    eval_gt_queries=(),
+    label_free_scores=True,
+)
+
 #: name -> DatasetSpec (RHD, Obman and FHB are dead paths in the original, §4.6).
-DATASETS: Mapping[str, DatasetSpec] = MappingProxyType({d.name: d for d in (_FREIHAND, _HO3D)})
+DATASETS: Mapping[str, DatasetSpec] = MappingProxyType({d.name: d for d in (_FREIHAND, _HO3D,
+                                                                        _FOLDER)})
 DATASET_NAMES: frozenset[str] = frozenset(DATASETS)
 #: Every query any dataset accepts.
 QUERY_NAMES: frozenset[str] = frozenset().union(*(d.queries for d in DATASETS.values()))

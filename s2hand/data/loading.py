@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from torch.utils.data import DataLoader, Dataset, Subset
 from torch.utils.data._utils.collate import default_collate
@@ -34,6 +35,7 @@ class DatasetOptions:
         semi_ratio: FreiHAND: this fraction of samples uses GT 2D instead of detections.
         versions: FreiHAND training image versions.
         seed: mixed into every per-sample random generator.
+        folder: the prepared Folder dataset (:class:`s2hand.data.folder.FolderSettings`).
     """
 
     ho3d_version: str = "v2"
@@ -42,6 +44,7 @@ class DatasetOptions:
     semi_ratio: float | None = None
     versions: tuple[str, ...] = ("gs",)
     seed: int = 0
+    folder: Any = None
 
 
 def build_dataset(name: str, split: str, base_path: str | Path | None, queries: Iterable[str],

@@ -16,12 +16,14 @@ from s2hand.detect.openpose_file import PartialResults
 @dataclass
 class JobStats:
     """What one run did: images detected now, resumed from an earlier run, with a hand,
-    unreadable (written as missing hands, listed in ``unreadable``)."""
+    unreadable (written as missing hands, listed in ``unreadable``), and the side of each hand
+    found now (``sides``: name -> "right"/"left"; the file format has no place for it)."""
 
     detected: int = 0
     resumed: int = 0
     with_hand: int = 0
     unreadable: list[str] = field(default_factory=list)
+    sides: dict[str, str] = field(default_factory=dict)
 
 
 def run_job(detector: Detector, job: DetectionJob, header: dict, batch_size: int = 8,
@@ -53,6 +55,7 @@ def run_job(detector: Detector, job: DetectionJob, header: dict, batch_size: int
                 partial.add(name, *missing_hand())
             else:
                 partial.add(name, hand.xy, hand.conf)
+                stats.sides[name] = hand.side
                 stats.with_hand += 1
         stats.detected += len(batch)
         if progress is not None:

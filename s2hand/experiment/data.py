@@ -27,6 +27,8 @@ from s2hand.data import (
 )
 from s2hand.data.catalog import by_convention
 
+from .folder_prep import prepare_folder
+
 log = logging.getLogger(__name__)
 # Evaluation loaders use at most this many workers (the test pass is short).
 MAX_EVAL_WORKERS = 2
@@ -39,6 +41,7 @@ class EvalSplit:
     loader: DataLoader
     has_gt: bool  # 3D ground truth present: metrics are computed
     convention: str  # evaluation convention of the catalog ("freihand", "ho3d")
+    label_free: bool = False  # scored without 3D GT (the catalog's label_free_scores)
 
 
 def dataset_options(config: ExperimentConfig, split: str) -> DatasetOptions:
@@ -49,7 +52,7 @@ def dataset_options(config: ExperimentConfig, split: str) -> DatasetOptions:
     return DatasetOptions(ho3d_version=config.ho3d_version, augment_params=params,
                           on_bad_image="fail" if config.fail_on_bad_image else "skip",
                           semi_ratio=config.semi_ratio if split == "training" else None,
-                          seed=config.seed)
+                          seed=config.seed, folder=prepare_folder(config))
 
 
 def prepare_synthetic(config: ExperimentConfig) -> bool:
@@ -88,9 +91,8 @@ def build_train_dataset(config: ExperimentConfig) -> TaggedConcat:
 
 def has_eval_gt(config: ExperimentConfig, name: str) -> bool:
     """Whether the evaluation split of ``name`` ships 3D ground truth (metrics possible)."""
-    root = config.dataset_root(name)
-    return root is not None and all((Path(root) / f).is_file()
-                                    for f in dataset_spec(name).eval_gt_files)
+    root, files = config.dataset_root(name), dataset_spec(name).eval_gt_files
+    return root is not None and bool(files) and all((Path(root) / f).is_file() for f in files)
 
 
 def build_eval_splits(config: ExperimentConfig) -> dict[str, EvalSplit]:
@@ -108,5 +110,5 @@ def build_eval_splits(config: ExperimentConfig) -> dict[str, EvalSplit]:
                            list(dict.fromkeys(queries)), dataset_options(config, "evaluation"))
         loader = eval_loader(ds, name, config.val_batch, min(config.num_workers,
                                                               MAX_EVAL_WORKERS))
-        splits[name] = EvalSplit(loader, gt, spec.convention)
+        splits[name] = EvalSplit(loader, gt, spec.convention, spec.label_free_scores)
     return splits

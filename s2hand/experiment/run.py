@@ -36,6 +36,7 @@ from s2hand.outputs import atomic_write_text, hold_output_folder, refuse_fresh_r
 
 from .batch_check import check_train_batch
 from .data import EvalSplit, build_eval_splits, build_train_dataset, prepare_synthetic
+from .folder_prep import prepare_folder
 from .method import Task, build_method
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def _run(config: ExperimentConfig, dist: DistInfo, device: torch.device, out_dir
             (out_dir / sub).mkdir(parents=True, exist_ok=True)
         save_config(config, out_dir)
         prepare_synthetic(config)
+        prepare_folder(config)  # detections on first use, cached; the datasets read the cache
     barrier(dist)
     seed_everything(config.seed)
     model = method.build_model()
@@ -171,7 +173,7 @@ def _initial_scores(config: ExperimentConfig, task: Task, model: torch.nn.Module
                     splits: dict[str, EvalSplit], device: torch.device, epoch: int,
                     out_dir: Path) -> dict | None:
     """Scores of the model before training; reused from ``scores.json`` on resume."""
-    if not any(split.has_gt for split in splits.values()):
+    if not any(split.has_gt or split.label_free for split in splits.values()):
         return None
     previous = out_dir / "scores.json"
     if config.resume is not None and previous.is_file():

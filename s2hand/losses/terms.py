@@ -125,6 +125,10 @@ TERMS: tuple[TermSpec, ...] = (
              "lambda_ssim_tex", 1e-3, shipped=False),
     TermSpec("ssim_inrgb_depth", "similarity.ssim_inrgb_depth_loss",
              (_MASKED, "out.rendered_depth"), "lambda_ssim_tex", 1e-3, shipped=False),
+    # Ours: video frames of the Folder dataset (docs/folder.md); off unless listed in losses.
+    TermSpec("temporal_smooth", "temporal.temporal_smoothness_loss",
+             ("out.joints", "batch.sequence_ids", "batch.frame_index"), "lambda_temporal", 1.0,
+             shipped=False, note="Folder videos: pairs of nearby frames of one batch"),
 )
 
 #: name -> TermSpec, in table order (read-only).

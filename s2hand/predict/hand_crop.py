@@ -42,8 +42,10 @@ class HandCrop:
 
 def crop_hand(image: np.ndarray, K: np.ndarray, points: np.ndarray, mirrored: bool,
               keypoints: np.ndarray | None = None, conf: np.ndarray | None = None,
-              params: CropParams = CropParams()) -> HandCrop:
-    """Crop around ``points (N,2)`` (found keypoints or box corners) of the RGB ``image``."""
+              params: CropParams = CropParams(),
+              rng: np.random.Generator | None = None) -> HandCrop:
+    """Crop around ``points (N,2)`` (found keypoints or box corners) of the RGB ``image``;
+    ``rng`` draws the training crop's centre noise and zoom (None: the deterministic crop)."""
     h, w = image.shape[:2]
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if not len(points):
@@ -52,7 +54,7 @@ def crop_hand(image: np.ndarray, K: np.ndarray, points: np.ndarray, mirrored: bo
     if hi[0] < 0 or hi[1] < 0 or lo[0] > w - 1 or lo[1] > h - 1:
         raise CropError(f"the hand box [{lo[0]:.0f}, {lo[1]:.0f}, {hi[0]:.0f}, {hi[1]:.0f}] lies "
                         f"outside the {w}x{h} image")
-    A = crop_affine(points, (w, h), params)
+    A = crop_affine(points, (w, h), params, rng)
     size = params.out_size
     if mirrored:
         A = np.array([[-1.0, 0.0, size - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]) @ A

@@ -84,6 +84,9 @@ def _make(batch_size: int = 2, seed: int = 0, requires_grad: bool = False):
         "gt_bone_scale": torch.full((B,), 0.03, dtype=torch.float64),
         "sample_ids": torch.arange(B),
         "dataset": ["FreiHand"] * B,
+        # consecutive frames of one video (temporal_smooth)
+        "sequence_ids": torch.zeros(B, dtype=torch.long),
+        "frame_index": torch.arange(B),
     })
     return output, batch
 

@@ -55,7 +55,8 @@ def test_default_weights_match_the_original_and_the_config_schema():
                 "lambda_mrgb": 1e-3, "lambda_tex_reg": 5e-3, "lambda_j2d_gt": 1e-4,
                 "lambda_j2d_de": 1e-4, "lambda_j3d": 100.0, "lambda_j3d_norm": 100.0,
                 "lambda_scale": 100.0, "lambda_ssim_tex": 1e-3, "lambda_sil": 1.0}
-    assert dict(DEFAULT_WEIGHTS) == original
+    ours = {"lambda_temporal": 1.0}   # Folder videos (docs/folder.md), not in the original
+    assert dict(DEFAULT_WEIGHTS) == {**original, **ours}
     fields = ExperimentConfig.model_fields
     assert {k: fields[k].default for k in original} == original
 
@@ -154,6 +155,7 @@ def test_gradients_reach_the_right_inputs(make_output):
         "mrgb": {rgb, masked}, "mtex": {"texture_logits"}, "sil": {"rendered_silhouette"},
         "ssim_tex": {rgb, masked}, "ssim_tex_depth": {rgb, depth},
         "ssim_inrgb_depth": {masked, depth}, "joint_3d": {"joints"},
+        "temporal_smooth": {"joints"},
     }
     leaves = ["joints", "tsa_poses", "vertices", "betas", "texture_logits", rgb, depth,
               "rendered_silhouette", masked]

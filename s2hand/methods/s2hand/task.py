@@ -21,6 +21,7 @@ from tqdm import tqdm
 from s2hand.data import HandBatch
 from s2hand.engine.metrics_log import MetricsLogger
 from s2hand.engine.trainer import StepOutput, move_to_device
+from s2hand.evaluation.label_free import LabelFreeScores
 from s2hand.losses import computable_losses, compute_losses, total_loss
 
 from .figures import export_obj, save_panel, save_per_image
@@ -37,6 +38,7 @@ class EvalSplit(Protocol):
     loader: Any  # yields normalised batches
     has_gt: bool  # 3D ground truth present: metrics are computed
     convention: str  # evaluation convention ("freihand" or "ho3d")
+    label_free: bool  # scored without 3D GT (s2hand.evaluation.label_free)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class HandTask:
         xyz, verts, gt_xyz, gt_verts, op_xyz, op_verts = [], [], [], [], [], []
         loss_sums: dict[str, float] = {}
         batches = 0
+        label_free = LabelFreeScores() if getattr(split, "label_free", False) else None
         for it, batch in enumerate(tqdm(split.loader, desc=f"{tag} {name}", leave=False)):
             batch = move_to_device(batch, device)
             output = model(batch.images, batch.intrinsics, requires=s.test_requires,
@@ -169,6 +172,11 @@ class HandTask:
             if has_gt:
                 gt_xyz.append(batch.gt_joints.float().cpu())
                 gt_verts.append(batch.gt_vertices.float().cpu())
+            if label_free is not None and batch.detections is not None:
+                label_free.add(batch.detections, batch.detection_conf, output.joints_2d,
+                               output.heatmap_joints_2d[-1] if output.heatmap_joints_2d
+                               else None, batch.images, output.rendered_rgb,
+                               output.rendered_silhouette)
             for key, value in self._test_losses(output, batch).items():
                 loss_sums[key] = loss_sums.get(key, 0.0) + value
             batches += 1
@@ -195,6 +203,8 @@ class HandTask:
             if has_gt:
                 scores = _scores(pred_xyz, pred_verts, torch.cat(gt_xyz), torch.cat(gt_verts),
                                  convention)
+        if label_free is not None:
+            scores = label_free.result()
         if op_xyz:
             op_xyz_t, op_verts_t = torch.cat(op_xyz), torch.cat(op_verts)
             write_predictions(folder / "pred_op.json", op_xyz_t, op_verts_t, convention)
