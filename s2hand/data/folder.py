@@ -87,6 +87,17 @@ def select_items(conf: np.ndarray, sides: list[str], settings: FolderSettings) -
     return FolderSelection(rows, no_hand, left_skipped, left_mirrored)
 
 
+def read_sides(settings: FolderSettings) -> list[str]:
+    """The detector's side of each item's hand (``"right"`` without a sides file, or for an
+    image the file does not list: hands resumed from an interrupted detection)."""
+    if settings.sides is None:
+        return ["right"] * len(settings.items)
+    sides = load_json(settings.sides, "{name: 'right'|'left'}")
+    if not isinstance(sides, dict):
+        raise DataError(f"{settings.sides}: expected {{name: 'right' or 'left'}}")
+    return [sides.get(i.name, "right") for i in settings.items]
+
+
 class FolderDataset(SkippingDataset):
     """One split (``"training"``/``"evaluation"`` = held-out part) of a prepared folder."""
 
@@ -106,7 +117,7 @@ class FolderDataset(SkippingDataset):
         items = list(settings.items)
         det = read_detections(settings.detections).select([i.name for i in items],
                                                           settings.detections)
-        sides = self._sides(items)
+        sides = read_sides(settings)
         sel = select_items(det.conf, sides, settings)
         if not sel.rows:
             raise DataError(
@@ -153,14 +164,6 @@ class FolderDataset(SkippingDataset):
     def names(self) -> list[str]:
         """Names of this split's samples, in order (pred.json rows)."""
         return [i.name for i in self.items]
-
-    def _sides(self, items: list[FolderItem]) -> list[str]:
-        if self.settings.sides is None:
-            return ["right"] * len(items)
-        sides = load_json(self.settings.sides, "{name: 'right'|'left'}")
-        if not isinstance(sides, dict):
-            raise DataError(f"{self.settings.sides}: expected {{name: 'right' or 'left'}}")
-        return [sides.get(i.name, "right") for i in items]
 
     def _camera_note(self) -> str:
         if self.intrinsics is None:

@@ -26,6 +26,7 @@ CACHE_DIRNAME = ".s2hand_cache"
 INDEX_FILE = "index.json"
 DETECTION_FILE = "detect.json"
 SIDES_FILE = "sides.json"
+PREDICT_HANDS_FILE = "predict_hands.json"
 
 
 @dataclass(frozen=True)

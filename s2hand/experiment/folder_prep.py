@@ -8,12 +8,16 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from s2hand.config import ExperimentConfig
+from s2hand.data.detections import read_detections
 from s2hand.data.errors import DataError
-from s2hand.data.folder import FolderSettings
+from s2hand.data.folder import FolderSettings, read_sides, select_items
 from s2hand.data.folder_index import (
     DETECTION_FILE,
     INDEX_FILE,
+    PREDICT_HANDS_FILE,
     SIDES_FILE,
     default_cache,
     scan_folder,
@@ -52,11 +56,30 @@ def prepare_folder(config: ExperimentConfig) -> FolderSettings | None:
             log.info("Folder: cached detections %s", detections)
         else:
             _detect(items, detections, sides, f.backend, f.backend_options)
-    return FolderSettings(
+    settings = FolderSettings(
         items=tuple(items), detections=detections, sides=sides, intrinsics=f.intrinsics,
         fov_deg=f.fov_deg, crop_margin=f.crop_margin, crop_jitter=f.crop_jitter,
         left_hands=f.left_hands, min_confidence=f.min_confidence, min_joints=f.min_joints,
         holdout_every=f.holdout_every)
+    write_predict_hands(settings, cache / PREDICT_HANDS_FILE)
+    return settings
+
+
+def write_predict_hands(settings: FolderSettings, path: Path) -> None:
+    """``s2hand-predict --hands`` file of the usable hands: the same keypoints and sides as
+    training (after ``left_hands``), keyed as ``s2hand-predict`` names its inputs (image file
+    name; ``<video stem>_<frame:06d>`` for frames)."""
+    det = read_detections(settings.detections).select([i.name for i in settings.items],
+                                                      settings.detections)
+    side_list = read_sides(settings)
+    hands = {}
+    for row in select_items(det.conf, side_list, settings).rows:
+        item = settings.items[row]
+        key = item.path.name if item.sequence < 0 else f"{Path(item.source).stem}_{item.frame:06d}"
+        side = "right" if settings.left_hands == "right" else side_list[row]
+        hands[key] = {"hands": [{"side": side, "keypoints": np.round(det.xy[row], 2).tolist(),
+                                 "conf": np.round(det.conf[row], 4).tolist()}]}
+    atomic_write_text(path, json.dumps(hands))
 
 
 def _detect(items: list, out: Path, sides_path: Path, backend: str, options: dict) -> None:

@@ -78,6 +78,10 @@ def test_first_use_detects_caches_and_counts_what_it_skips(tmp_path, caplog):
     assert not set(train.names) & set(held.names)
     assert "3 without a confident hand skipped, 2 left hands mirrored" in caplog.text
     assert "default field of view 60 deg" in caplog.text
+    # The same hands for s2hand-predict --hands, keyed as it names its inputs.
+    hands = json.loads((cache / "predict_hands.json").read_text())
+    assert len(hands) == 8 and hands["left_00.jpg"]["hands"][0]["side"] == "left"
+    assert np.allclose(hands["img_00.png"]["hands"][0]["keypoints"], fake_keypoints(), atol=0.01)
     # A second preparation reads the cache instead of detecting again.
     stamp = settings.detections.stat().st_mtime_ns
     prepare_folder(config)
@@ -158,9 +162,11 @@ def test_an_existing_detection_file_is_used_as_given(tmp_path):
 def test_video_frames_carry_their_sequence_and_frame(tmp_path):
     root = tmp_path / "f"
     write_video(root / "v.avi", frames=6)
-    ds = build(folder_config(root, holdout_every=6))
-    sample = ds[1]
+    config = folder_config(root, holdout_every=6)
+    sample = build(config)[1]
     assert sample["sequence_ids"] == 0 and sample["frame_index"] == 1
+    hands = json.loads((root / ".s2hand_cache" / "predict_hands.json").read_text())
+    assert sorted(hands)[:2] == ["v_000000", "v_000001"]
 
 
 def test_mediapipe_on_a_real_photograph(tmp_path):
