@@ -67,3 +67,13 @@ def test_bad_folders_fail_with_one_clear_message(tmp_path, capsys, make, message
     err = capsys.readouterr().err
     assert code == 1
     assert message in err and "Traceback" not in err
+
+
+def test_a_missing_folder_or_a_bad_key_is_a_usage_error(tmp_path, capsys):
+    path = write_config(tmp_path, tmp_path / "nowhere")
+    assert train.main(["--config_json", str(path), "--check"]) == 2
+    assert "expected your folder of hand images/videos" in capsys.readouterr().err
+    path = write_config(tmp_path, tmp_path, folder={"left_hands": "both"})
+    assert train.main(["--config_json", str(path), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert "folder.left_hands" in err and "Traceback" not in err
