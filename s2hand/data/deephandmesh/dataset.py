@@ -43,10 +43,12 @@ NUM_VIEWS = 6
 
 
 class DeepHandMeshDataset(Dataset):
-    """Samples of one subject of a dataset root in the original layout."""
+    """Samples of one subject of a dataset root in the original layout; ``sequences``
+    restricts them to some of the selected sequences (e.g. held-out ones)."""
 
     def __init__(self, root: str | Path, subject: str = "4", num_views: int = NUM_VIEWS,
-                 joint_names: tuple[str, ...] = JOINT_NAMES, seed: int = 0) -> None:
+                 joint_names: tuple[str, ...] = JOINT_NAMES, seed: int = 0,
+                 sequences: list[str] | None = None) -> None:
         self.layout = DHMLayout(Path(root), str(subject))
         krt = read_krt(self.layout.krt_path)
         self.cameras: dict[str, KRTCamera] = {n: krt[n] for n in select_cameras(list(krt))}
@@ -57,7 +59,14 @@ class DeepHandMeshDataset(Dataset):
         self.num_views, self.joint_names, self.seed, self.epoch = num_views, joint_names, seed, 0
         self.samples: list[tuple[str, str, int]] = []
         self.num_unannotated = 0
-        for seq in select_sequences(self.layout):
+        selected = select_sequences(self.layout)
+        if sequences is not None:
+            unknown = sorted(set(sequences) - set(selected))
+            if unknown:
+                raise DataError(f"{self.layout.image_dir}: sequence(s) {', '.join(unknown)} not "
+                                f"among the selected ones ({', '.join(selected) or 'none'}).")
+            selected = [s for s in selected if s in set(sequences)]
+        for seq in selected:
             for cam in self.cameras:
                 for frame in list_frames(self.layout, seq, cam):
                     if self.layout.keypoints_path(frame).is_file():
