@@ -25,6 +25,7 @@ from torch import Tensor
 from s2hand.hand.deephandmesh.hand_model import DHMHandModel
 from s2hand.hand.deephandmesh.kinematics import PosedHand, pose_hand, refine_local_pose
 from s2hand.hand.deephandmesh.skeleton import JOINT_NAMES, MCP_JOINTS
+from s2hand.hand.openhand.geometry import vertex_normals
 
 BONE_SCALE_RANGE = 0.08
 SKIN_BUMPS = 6
@@ -36,16 +37,6 @@ THENAR_MM = 2.5
 JOINT_SIGMA_MM = 9.0
 PIP_JOINTS = tuple(JOINT_NAMES.index(f"b_r_{f}2") for f in ("index", "middle", "ring", "pinky"))
 THUMB_CMC = JOINT_NAMES.index("b_r_thumb1")
-
-
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """``(V, 3)`` area-weighted unit vertex normals (outward for counter-clockwise faces)."""
-    tri = vertices[faces]
-    face_n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    normals = np.zeros_like(vertices)
-    for k in range(3):
-        np.add.at(normals, faces[:, k], face_n)
-    return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
 
 
 @dataclass(frozen=True)
