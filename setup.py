@@ -31,6 +31,8 @@ setup(
             "s2hand-make-synthetic=s2hand.cli.make_synthetic:main",
             "s2hand-convert-mano=s2hand.cli.convert_mano:main",
             "s2hand-make-table=s2hand.cli.make_table:main",
+            "s2hand-detect=s2hand.cli.detect:main",
+            "s2hand-predict=s2hand.cli.predict:main",
             "s2hand-dhm-demo=s2hand.cli.dhm_demo:main",
             "s2hand-make-dhm-synthetic=s2hand.cli.make_dhm_synthetic:main",
         ]

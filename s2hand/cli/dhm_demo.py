@@ -11,17 +11,18 @@ skinning of the template. Also ``python -m s2hand.cli.dhm_demo``.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
-import os
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from s2hand.cli.errors import exit_status_after_signal
 from s2hand.hand.deephandmesh.presets import PRESETS
+from s2hand.outputs import OutputWriteError, atomic_write_bytes
 
 PROG = "s2hand-dhm-demo"
 OUTPUT_FILES = ("mesh.obj", "joints.json", "views.png")
@@ -84,17 +85,10 @@ def read_euler(path: Path, num_joints: int) -> np.ndarray:
     return euler
 
 
-def _atomic_savefig(fig, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=100)
-        os.chmod(tmp, 0o644)                  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def _atomic_savefig(fig, path: Path) -> None:  # noqa: ANN001 - a matplotlib figure
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def save_views_figure(rows: dict[str, object], faces, path: Path, image_size: int = 256,
@@ -198,18 +192,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
-    raise SystemExit(128 + signum)
+    raise SystemExit(exit_status_after_signal(signum))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
     from s2hand.hand.deephandmesh.errors import HandModelFileError
     from s2hand.models.deephandmesh.checkpoint import DHMCheckpointError
 
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return run(args)
-    except (DemoInputError, HandModelFileError, DHMCheckpointError) as err:
+    except (DemoInputError, HandModelFileError, DHMCheckpointError, OutputWriteError) as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return EXIT_DATA
     except OSError as err:
@@ -217,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_DATA
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; no partial files were left", file=sys.stderr)
-        return 130
+        return exit_status_after_signal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)     # callers (tests) keep their own handler
 
 
 if __name__ == "__main__":

@@ -91,6 +91,17 @@ def _meta_array(meta: dict, key: str, shape: tuple[int, ...], path: Path) -> np.
     return require_finite(arr, path, f"meta[{key!r}] of shape {shape}", key, entries=False)
 
 
+def training_frame_uv(meta_path: Path) -> np.ndarray:
+    """GT joints of a HO3D training frame projected into its image: ``(21,2)`` pixels,
+    FreiHAND order (``camMat`` and ``handJoints3D`` of the meta file, read safely)."""
+    meta = load_pickle(meta_path)
+    if not isinstance(meta, dict):
+        raise DataError(f"{meta_path}: expected a dict, got {type(meta).__name__}.")
+    cam = _meta_array(meta, "camMat", (3, 3), meta_path)
+    joints = _meta_array(meta, "handJoints3D", (21, 3), meta_path)
+    return project(ho3d_to_frei(opengl_to_opencv(joints)), cam)
+
+
 class HO3DDataset(SkippingDataset):
     """One HO3D split; see the module docstring.
 

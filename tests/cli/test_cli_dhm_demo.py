@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 
@@ -20,8 +21,10 @@ SMALL = ["--image-size", "32"]
 
 
 def test_default_run_writes_mesh_joints_and_views(tmp_path, capsys):
+    handler = signal.getsignal(signal.SIGTERM)
     assert main(["--preset", "pinch", "--out", str(tmp_path), *SMALL]) == 0
     assert "zero correctives (plain linear blend skinning" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGTERM) is handler           # restored after the run
     hand = load_dhm_hand_model()
     model = DeepHandMesh(hand, backbone=False).zero_correctives_()
     expected = model.decode(torch.as_tensor(preset_pose("pinch"), dtype=torch.float32)[None])

@@ -31,7 +31,7 @@ def _fist() -> np.ndarray:
 PRESETS: dict[str, np.ndarray] = {
     "flat": np.zeros((NUM_JOINTS, 3)),
     "fist": _fist(),
-    # Thumb and index tips about 9 mm apart on the shipped model (tuned by gradient descent
+    # Thumb and index tips about 10 mm apart on the shipped model (tuned by gradient descent
     # on that distance through ``decode``).
     "pinch": _pose({**_curl("index", 0.75, 0.85, 0.55), **_curl("middle", 0.3, 0.3, 0.0),
                     **_curl("ring", 0.35, 0.35, 0.0), **_curl("pinky", 0.4, 0.4, 0.0),

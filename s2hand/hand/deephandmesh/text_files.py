@@ -18,8 +18,6 @@ The writers emit exactly these layouts, so the original parsers read their outpu
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import numpy as np
 
 from s2hand.hand.deephandmesh.errors import HandModelFileError
 from s2hand.hand.deephandmesh.skeleton import kinematic_tree
+from s2hand.outputs import atomic_write_text
 
 WEIGHT_SUM_TOLERANCE = 1e-3
 
@@ -201,14 +200,5 @@ def format_number(value: float, digits: int | None) -> str:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace`` (never half-written)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)                  # mkstemp creates 0600; these are data files
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` to ``path`` atomically (never half-written; see ``s2hand.outputs``)."""
+    atomic_write_text(path, text)

@@ -26,6 +26,7 @@ from torch import Tensor
 from s2hand.engine.checkpoint import CHECKPOINT_FORMAT as ENGINE_FORMAT
 from s2hand.engine.checkpoint import atomic_torch_save
 from s2hand.models.deephandmesh.model import DeepHandMesh
+from s2hand.models.load_failure import load_failure_reason
 
 DHM_MODEL_FORMAT = "s2hand-deephandmesh/1"
 DATA_PARALLEL_PREFIX = "module."
@@ -47,8 +48,9 @@ def read_dhm_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - every unpickling failure is reported alike
-        raise DHMCheckpointError(f"checkpoint {path} could not be read safely with "
-                                 f"weights_only=True: {exc}") from exc
+        raise DHMCheckpointError(f"checkpoint {path} could not be read safely "
+                                 f"(torch.load with weights_only=True): "
+                                 f"{load_failure_reason(exc)}") from exc
     if not isinstance(state, dict):
         raise DHMCheckpointError(f"checkpoint {path} holds a {type(state).__name__}, expected "
                                  "a dict with 'network' (original) or 'model' (s2hand)")

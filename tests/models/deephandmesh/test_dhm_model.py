@@ -206,3 +206,12 @@ def test_training_mode_gradients_reach_the_skeleton_through_kabsch(decoder):
     grad = decoder.skeleton_refine_net.fc_skeleton[0].weight.grad
     assert grad is not None and torch.isfinite(grad).all() and grad.abs().sum() > 0
     decoder.zero_grad(set_to_none=True)
+
+
+def test_pinch_preset_brings_thumb_and_index_tips_together(hand):
+    model = DeepHandMesh(hand, backbone=False).zero_correctives_()
+    euler = torch.as_tensor(np.stack([preset_pose("flat"), preset_pose("pinch")]),
+                            dtype=torch.float32)
+    joints = model.decode(euler).joints.detach()
+    gap = (joints[:, 0] - joints[:, 5]).norm(dim=-1)          # thumb_null, index_null
+    assert gap[1] < 15.0 < gap[0]
