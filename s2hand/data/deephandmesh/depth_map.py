@@ -31,5 +31,6 @@ def read_depth_map(path: str | Path) -> np.ndarray:
 
 
 def depth_map_bytes(depth: np.ndarray) -> bytes:
-    """Pickle bytes of a depth map (protocol 2, readable by the original's Python 2 code)."""
-    return pickle.dumps(np.ascontiguousarray(depth), protocol=2)
+    """Pickle bytes of a depth map (protocol 4: raw array bytes, readable by Python >= 3.4;
+    protocol 2 would store them as a latin-1 string, up to twice as large)."""
+    return pickle.dumps(np.ascontiguousarray(depth), protocol=4)
