@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                                 identity_seed=args.identity_seed, heldout_sequences=args.heldout,
                                 depth_dtype=args.depth_dtype)
     total = args.sequences * args.frames * args.cameras
-    signal.signal(signal.SIGTERM, _terminate)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     start = time.perf_counter()
     try:
         params.check()
@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: interrupted; {args.out} is marked unfinished (synthetic.partial) and is "
               "rewritten by the next run into it", file=sys.stderr)
         return exit_status_after_signal(signum)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     seconds = time.perf_counter() - start
     print(f"wrote {total} views ({args.sequences} x {args.frames} frames x {args.cameras} "
           f"cameras) to {args.out} in {seconds:.1f} s ({total / seconds:.1f} views/s)")

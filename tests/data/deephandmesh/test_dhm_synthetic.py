@@ -121,3 +121,29 @@ def test_cli_refuses_foreign_folders_and_bad_values(tmp_path, capsys):
     assert "wrote 6 views" in capsys.readouterr().out
     with pytest.raises(DataError, match="already holds a synthetic dataset"):
         generate_dhm_synthetic(out, DHMSyntheticParams(num_sequences=1, heldout_sequences=0))
+
+
+def test_cli_after_sigterm_exits_143_and_the_next_run_finishes(tmp_path, capsys, monkeypatch):
+    import os
+    import signal
+
+    import s2hand.cli.make_dhm_synthetic as cli
+
+    real = cli.generate_dhm_synthetic
+
+    def interrupted(*args, progress=None, **kwargs):
+        def stop(n):
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(*args, progress=stop, **kwargs)
+
+    monkeypatch.setattr(cli, "generate_dhm_synthetic", interrupted)
+    before = signal.getsignal(signal.SIGTERM)
+    out = tmp_path / "cut"
+    argv = ["--out", str(out), "--sequences", "1", "--frames", "2", "--cameras", "6",
+            "--heldout", "0"]
+    assert cli_main(argv) == 143
+    assert "interrupted" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert (out / "synthetic.partial").is_file() and not (out / "synthetic.json").exists()
+    monkeypatch.setattr(cli, "generate_dhm_synthetic", real)
+    assert cli_main(argv) == 0 and (out / "synthetic.json").is_file()
