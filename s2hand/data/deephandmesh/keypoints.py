@@ -52,7 +52,7 @@ def read_pts(path: str | Path, joint_names: tuple[str, ...] | list[str]
         try:
             idx = int(tokens[0])
             xyz = np.array([float(t) for t in tokens[1:4]])
-            float(tokens[4]), float(tokens[5])
+            float(tokens[4]), float(tokens[5])        # unused, but must be numbers
         except ValueError:
             raise DataError(f"{path}, line {lineno}: expected an integer joint index and five "
                             f"numbers, got {line.strip()!r}.") from None

@@ -64,7 +64,9 @@ class SyntheticSubject:
 
     def pose_offsets(self, euler: Tensor) -> Tensor:
         """``(B, J, 3)`` Euler angles -> ``(B, V, 3)`` bind-space pose deformations."""
-        t = lambda a: torch.as_tensor(a, dtype=euler.dtype, device=euler.device)  # noqa: E731
+        def t(a: np.ndarray) -> Tensor:
+            return torch.as_tensor(a, dtype=euler.dtype, device=euler.device)
+
         flex = torch.relu(euler[:, list(MCP_JOINTS + PIP_JOINTS), 2])             # (B, K)
         mcp = torch.relu(euler[:, list(MCP_JOINTS), 2])                           # (B, 4)
         cmc = torch.linalg.vector_norm(euler[:, THUMB_CMC], dim=-1)               # (B,)
@@ -75,7 +77,9 @@ class SyntheticSubject:
     def pose(self, euler: Tensor, root: Tensor) -> PosedHand:
         """Pose the subject: ``euler (B, J, 3)``, ``root (B, 4, 4)`` the root joint's global
         transform -> :class:`PosedHand` (world mm)."""
-        t = lambda a: torch.as_tensor(a, dtype=euler.dtype, device=euler.device)  # noqa: E731
+        def t(a: np.ndarray) -> Tensor:
+            return torch.as_tensor(a, dtype=euler.dtype, device=euler.device)
+
         local = refine_local_pose(t(self.hand.local_pose), t(self.skeleton_corrective))
         vertices = t(self.hand.vertices + self.skin_offsets) + self.pose_offsets(euler)
         return pose_hand(euler, local, root, t(self.hand.global_pose_inv), vertices,
