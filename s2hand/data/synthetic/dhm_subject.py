@@ -25,7 +25,7 @@ from torch import Tensor
 from s2hand.hand.deephandmesh.hand_model import DHMHandModel
 from s2hand.hand.deephandmesh.kinematics import PosedHand, pose_hand, refine_local_pose
 from s2hand.hand.deephandmesh.skeleton import JOINT_NAMES, MCP_JOINTS
-from s2hand.hand.openhand.geometry import vertex_normals
+from s2hand.hand.normals import vertex_normals
 
 BONE_SCALE_RANGE = 0.08
 SKIN_BUMPS = 6
