@@ -34,6 +34,7 @@ setup(
             "s2hand-detect=s2hand.cli.detect:main",
             "s2hand-predict=s2hand.cli.predict:main",
             "s2hand-dhm-demo=s2hand.cli.dhm_demo:main",
+            "s2hand-make-dhm-synthetic=s2hand.cli.make_dhm_synthetic:main",
         ]
     },
 )

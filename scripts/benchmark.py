@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Speed benchmarks: ``python scripts/benchmark.py NAME [options]``.
 
-NAME is one of mano, render, data, model, losses, train, predict, dhm_decode.
+NAME is one of mano, render, data, model, losses, train, predict, dhm_decode, dhm_synthetic,
+dhm_losses.
 
 Each sub-command lives in ``scripts/bench/<name>.py`` and defines ``add_arguments(parser)``
 and ``run(args)``. Results are printed as a table with the machine, batch sizes and the
@@ -16,7 +17,8 @@ import sys
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent / "bench"
-COMMANDS = ("mano", "render", "data", "model", "losses", "train", "predict", "dhm_decode")
+COMMANDS = ("mano", "render", "data", "model", "losses", "train", "predict", "dhm_decode",
+            "dhm_synthetic", "dhm_losses")
 
 
 def _load(name: str):

@@ -16,35 +16,35 @@ _PARENTS = [p for p, _ in FREI_BONES]
 _CHILDREN = [c for _, c in FREI_BONES]
 
 
-def bone_direction_loss(j2d: Tensor, target: Tensor, con: Tensor | None = None) -> Tensor:
+def bone_direction_loss(joints_2d: Tensor, target: Tensor, conf: Tensor | None = None) -> Tensor:
     """Squared distance between unit 2D bone directions, weighted per bone, plain mean.
 
     For each of the 20 FreiHAND bones (parent p → child k, ``FREI_BONES``, ordered by child)
     ``b = x_k − x_p`` and ``b̂ = b / (‖b‖ + 1e-4)``; the loss is
     ``mean_{b,bone}( c_p·c_k · ‖b̂_pred − b̂_target‖² )`` over B×20 bones (the mean is *not*
-    normalised by the confidences, as in the original). ``con=None`` means all ones (the
+    normalised by the confidences, as in the original). ``conf=None`` means all ones (the
     ``bone_direc`` variant against GT 2D).
 
     Args:
-        j2d: (B,21,2) projected 3D joints.
+        joints_2d: (B,21,2) projected 3D joints.
         target: (B,21,2) detections or GT 2D.
-        con: (B,21) confidences, or None.
+        conf: (B,21) confidences, or None.
 
     Returns:
         0-dim tensor; 0 when every confidence is 0.
     """
-    check_shape("j2d", j2d, ("B", 21, 2))
+    check_shape("joints_2d", joints_2d, ("B", 21, 2))
     check_shape("target 2D keypoints", target, ("B", 21, 2))
-    check_same_batch(j2d=j2d, target=target)
+    check_same_batch(joints_2d=joints_2d, target=target)
     parents, children = _PARENTS, _CHILDREN
 
     def unit_bones(x: Tensor) -> Tensor:
         bones = x[:, children] - x[:, parents]
         return bones / (torch.linalg.vector_norm(bones, dim=-1, keepdim=True) + BONE_NORM_EPS)
 
-    err = (unit_bones(j2d) - unit_bones(target)).pow(2).sum(-1)
-    if con is None:
+    err = (unit_bones(joints_2d) - unit_bones(target)).pow(2).sum(-1)
+    if conf is None:
         return err.mean()
-    check_shape("confidences", con, ("B", 21))
-    check_same_batch(j2d=j2d, confidences=con)
-    return (err * con[:, parents] * con[:, children]).mean()
+    check_shape("confidences", conf, ("B", 21))
+    check_same_batch(joints_2d=joints_2d, confidences=conf)
+    return (err * conf[:, parents] * conf[:, children]).mean()

@@ -38,24 +38,24 @@ def scale_loss(joints: Tensor, scales: Tensor) -> Tensor:
     return F.mse_loss(length, scales.to(length.dtype))
 
 
-def joint_3d_loss(joints: Tensor, joints_gt: Tensor) -> Tensor:
+def joint_3d_loss(joints: Tensor, gt_joints: Tensor) -> Tensor:
     """``MSE(J, J_gt)`` over all coordinates; (B,21,3) each, metres."""
     check_shape("joints", joints, ("B", 21, 3))
-    check_shape("GT joints", joints_gt, ("B", 21, 3))
-    check_same_batch(joints=joints, joints_gt=joints_gt)
-    return F.mse_loss(joints, joints_gt)
+    check_shape("GT joints", gt_joints, ("B", 21, 3))
+    check_same_batch(joints=joints, gt_joints=gt_joints)
+    return F.mse_loss(joints, gt_joints)
 
 
-def joint_3d_norm_loss(joints: Tensor, joints_gt: Tensor) -> Tensor:
+def joint_3d_norm_loss(joints: Tensor, gt_joints: Tensor) -> Tensor:
     """``MSE(J − J_9, J_gt − J_gt,9)``: root-relative 3D joint loss; (B,21,3) each."""
     check_shape("joints", joints, ("B", 21, 3))
-    check_shape("GT joints", joints_gt, ("B", 21, 3))
-    check_same_batch(joints=joints, joints_gt=joints_gt)
+    check_shape("GT joints", gt_joints, ("B", 21, 3))
+    check_same_batch(joints=joints, gt_joints=gt_joints)
     r = NORM_ROOT
-    return F.mse_loss(joints - joints[:, r : r + 1], joints_gt - joints_gt[:, r : r + 1])
+    return F.mse_loss(joints - joints[:, r : r + 1], gt_joints - gt_joints[:, r : r + 1])
 
 
-def shape_loss(shape: Tensor) -> Tensor:
-    """``MSE(β, 0) = mean β²``; shape (B,S). Identically 0 with ``use_mean_shape`` (β ≡ 0)."""
-    check_shape("shape", shape, ("B", "S"))
-    return shape.pow(2).mean()
+def shape_loss(betas: Tensor) -> Tensor:
+    """``MSE(β, 0) = mean β²``; betas (B,S). Identically 0 with ``use_mean_shape`` (β ≡ 0)."""
+    check_shape("betas", betas, ("B", "S"))
+    return betas.pow(2).mean()

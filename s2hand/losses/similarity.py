@@ -62,21 +62,22 @@ def ssim(img1: Tensor, img2: Tensor, window_size: int = SSIM_WINDOW,
     return ssim_map.mean()
 
 
-def _depth_as_rgb(re_depth: Tensor) -> Tensor:
-    check_shape("re_depth", re_depth, ("B", "H", "W"))
-    return re_depth.unsqueeze(1).expand(-1, 3, -1, -1)
+def _depth_as_rgb(rendered_depth: Tensor) -> Tensor:
+    check_shape("rendered_depth", rendered_depth, ("B", "H", "W"))
+    return rendered_depth.unsqueeze(1).expand(-1, 3, -1, -1)
 
 
-def ssim_tex_loss(re_img: Tensor, mask_rgbs: Tensor) -> Tensor:
-    """``1 − SSIM(re_img, mask_rgbs)``; both (B,3,H,W)."""
-    return 1.0 - ssim(re_img, mask_rgbs)
+def ssim_tex_loss(rendered_images: Tensor, masked_images: Tensor) -> Tensor:
+    """``1 − SSIM(rendered_images, masked_images)``; both (B,3,H,W)."""
+    return 1.0 - ssim(rendered_images, masked_images)
 
 
-def ssim_tex_depth_loss(re_img: Tensor, re_depth: Tensor) -> Tensor:
-    """``1 − SSIM(re_img, depth×3)``; re_img (B,3,H,W), re_depth (B,H,W) repeated to 3 channels."""
-    return 1.0 - ssim(re_img, _depth_as_rgb(re_depth))
+def ssim_tex_depth_loss(rendered_images: Tensor, rendered_depth: Tensor) -> Tensor:
+    """``1 − SSIM(rendered_images, depth×3)``; rendered_images (B,3,H,W), rendered_depth
+    (B,H,W) repeated to 3 channels."""
+    return 1.0 - ssim(rendered_images, _depth_as_rgb(rendered_depth))
 
 
-def ssim_inrgb_depth_loss(mask_rgbs: Tensor, re_depth: Tensor) -> Tensor:
-    """``1 − SSIM(mask_rgbs, depth×3)``; mask_rgbs (B,3,H,W), re_depth (B,H,W)."""
-    return 1.0 - ssim(mask_rgbs, _depth_as_rgb(re_depth))
+def ssim_inrgb_depth_loss(masked_images: Tensor, rendered_depth: Tensor) -> Tensor:
+    """``1 − SSIM(masked_images, depth×3)``; masked_images (B,3,H,W), rendered_depth (B,H,W)."""
+    return 1.0 - ssim(masked_images, _depth_as_rgb(rendered_depth))

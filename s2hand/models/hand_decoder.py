@@ -78,18 +78,19 @@ class HandDecoderOutput(NamedTuple):
     """What the original ``MyHandDecoder`` returns, in the same order, with names.
 
     ``joints (B,21,3)`` FreiHAND order and ``vertices (B,V,3)`` in camera-frame metres,
-    ``faces (F,3)`` long, ``pose (B,30)``, ``shape (B,10)`` (as fed to the hand model),
-    ``scale (B,1)``, ``trans (B,3)``, ``rot (B,3)``, ``tsa_poses (B,16,3)``.
+    ``faces (F,3)`` long, ``pose_coeffs (B,30)`` (PCA pose), ``betas (B,10)`` (as fed to the
+    hand model), ``scale (B,1)``, ``translation (B,3)``, ``global_rotation (B,3)`` (axis-angle),
+    ``tsa_poses (B,16,3)``.
     """
 
     joints: Tensor
     vertices: Tensor
     faces: Tensor
-    pose: Tensor
-    shape: Tensor
+    pose_coeffs: Tensor
+    betas: Tensor
     scale: Tensor
-    trans: Tensor
-    rot: Tensor
+    translation: Tensor
+    global_rotation: Tensor
     tsa_poses: Tensor
 
 
@@ -100,7 +101,7 @@ class HandDecoder(nn.Module):
         mano_layer: a PCA-pose :class:`s2hand.hand.ManoLayer` (30 components, mean pose added).
         in_features: feature size (1536 for EfficientNet-b3).
         use_mean_shape: as the original's default (§6 Q1): the shape head is evaluated but betas
-            fed to the hand model, and returned as ``shape``, are zeros. ``False`` uses the
+            fed to the hand model, and returned as ``betas``, are zeros. ``False`` uses the
             regressed betas, as the paper describes.
     """
 

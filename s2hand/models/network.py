@@ -44,7 +44,7 @@ def heatmap_frame_size(image_size: int) -> int:
 
 
 class S2HandNet(nn.Module):
-    """S2HAND: ``forward(images, Ks, requires, task)`` -> :class:`S2HandOutput`.
+    """S2HAND: ``forward(images, intrinsics, requires, task)`` -> :class:`S2HandOutput`.
 
     Args:
         encoder, hand_decoder, texture_light_from_low: the 3D branch (all three or none).
@@ -98,20 +98,20 @@ class S2HandNet(nn.Module):
     def has_3d_branch(self) -> bool:
         return self.encoder is not None
 
-    def forward(self, images: Tensor, Ks: Tensor, requires: Iterable[str],
+    def forward(self, images: Tensor, intrinsics: Tensor, requires: Iterable[str],
                 task: str = "train") -> S2HandOutput:
         """Run the branches that ``requires`` asks for.
 
         Args:
             images: ``(B,3,H,W)`` RGB in [0,1], H = W = ``image_size``.
-            Ks: ``(B,3,3)`` intrinsics in pixels of ``images``.
+            intrinsics: ``(B,3,3)`` intrinsics in pixels of ``images``.
             requires: subset of heatmaps, joints, verts, textures, lights.
             task: "train" (everything requested) or "hm_train" (2D branch only).
         """
         if isinstance(requires, str):
             raise ModelInputError(f"requires must be a list of names, got the string {requires!r}")
         requires = set(requires)
-        self._check_inputs(images, Ks, requires, task)
+        self._check_inputs(images, intrinsics, requires, task)
         out = S2HandOutput()
         if task == "hm_train" or "heatmaps" in requires:
             out.heatmaps, out.heatmap_joints_2d = self.predict_heatmaps(images)
@@ -119,13 +119,14 @@ class S2HandNet(nn.Module):
                 return out
         if not requires & {"joints", "verts", "textures", "lights"}:
             return out
-        Ks = Ks.to(images.dtype)
+        intrinsics = intrinsics.to(images.dtype)
         features, low_features = self.encoder(images)
         hand = self.hand_decoder(features)
         out.joints, out.vertices, out.faces = hand.joints, hand.vertices, hand.faces
-        out.pose_coeffs, out.betas, out.scale = hand.pose, hand.shape, hand.scale
-        out.translation, out.global_rotation, out.tsa_poses = hand.trans, hand.rot, hand.tsa_poses
-        out.joints_2d = project_points(hand.joints, Ks)
+        out.pose_coeffs, out.betas, out.scale = hand.pose_coeffs, hand.betas, hand.scale
+        out.translation, out.global_rotation = hand.translation, hand.global_rotation
+        out.tsa_poses = hand.tsa_poses
+        out.joints_2d = project_points(hand.joints, intrinsics)
         if requires & {"textures", "lights"}:
             out.texture_logits, out.lights = self.texture_light_from_low(low_features)
         if self.renderer is not None:
@@ -135,7 +136,7 @@ class S2HandNet(nn.Module):
                         else hand.vertices.new_ones(len(hand.vertices), len(hand.faces), 3))
             colours = torch.tanh(textures)
             lights = out.lights if "lights" in requires else None
-            rendered = self.render(hand.vertices, hand.faces, Ks, colours, lights)
+            rendered = self.render(hand.vertices, hand.faces, intrinsics, colours, lights)
             out.rendered_rgb, out.rendered_depth, out.rendered_silhouette = rendered
             out.masked_images = images * (out.rendered_silhouette > 0).unsqueeze(1).to(images.dtype)
         return out
@@ -150,7 +151,8 @@ class S2HandNet(nn.Module):
         heatmaps, _ = self.rgb2hm(padded)
         return heatmaps, [integral_uv(h, (frame, frame)) for h in heatmaps]
 
-    def render(self, vertices: Tensor, faces: Tensor, Ks: Tensor, colours: Tensor | None = None,
+    def render(self, vertices: Tensor, faces: Tensor, intrinsics: Tensor,
+               colours: Tensor | None = None,
                lights: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
         """Render a mesh as the original: ``(rgb (B,3,H,W), depth (B,H,W), silhouette (B,H,W))``.
 
@@ -161,12 +163,13 @@ class S2HandNet(nn.Module):
         if self.renderer is None:
             raise ModelInputError("this model was built with renderer=None; rebuild it with "
                                   "renderer='torch' to render")
-        result = self.renderer(vertices, faces, Ks, textures=colours, lights=lights,
+        result = self.renderer(vertices, faces, intrinsics, textures=colours, lights=lights,
                                outputs=("rgb", "depth", "silhouette"))
         depth = result.depth * (result.depth < MAX_RENDER_DEPTH).to(result.depth.dtype)
         return result.rgb, depth, result.silhouette
 
-    def _check_inputs(self, images: Tensor, Ks: Tensor, requires: set[str], task: str) -> None:
+    def _check_inputs(self, images: Tensor, intrinsics: Tensor, requires: set[str],
+                      task: str) -> None:
         if task not in TASKS:
             raise ModelInputError(f"task must be one of {TASKS}; got {task!r}")
         unknown = requires - REQUIRE_NAMES
@@ -177,9 +180,9 @@ class S2HandNet(nn.Module):
         if images.dim() != 4 or tuple(images.shape[1:]) != (3, size, size):
             raise ModelInputError(f"images must have shape (B,3,{size},{size}); got "
                                   f"{tuple(images.shape)}")
-        if tuple(Ks.shape) != (images.shape[0], 3, 3):
-            raise ModelInputError(f"Ks must have shape ({images.shape[0]},3,3) to match the "
-                                  f"images; got {tuple(Ks.shape)}")
+        if tuple(intrinsics.shape) != (images.shape[0], 3, 3):
+            raise ModelInputError(f"intrinsics must have shape ({images.shape[0]},3,3) to match "
+                                  f"the images; got {tuple(intrinsics.shape)}")
         if (task == "hm_train" or "heatmaps" in requires) and self.rgb2hm is None:
             raise ModelInputError("heatmaps were requested but the 2D branch (rgb2hm) was not "
                                   "built; add 'heatmaps' to the requires given to build_model")

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from s2hand.hand.normals import vertex_normals
+
 RING_HALF = 5                      # points on each (dorsal / palmar) half of a finger ring
 FINGERS = ("index", "middle", "ring", "pinky")
 PALM_RINGS = 9                     # wrist ring .. web ring, inclusive
@@ -320,12 +322,3 @@ def orient_outward(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
                        v.mean(axis=1) - center)
     return faces if signed.sum() > 0 else faces[:, [0, 2, 1]].copy()
 
-
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Area-weighted outward unit vertex normals ``(V, 3)``."""
-    v = vertices[faces]
-    fn = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
-    out = np.zeros_like(vertices)
-    for k in range(3):
-        np.add.at(out, faces[:, k], fn)
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)

@@ -72,7 +72,7 @@ def test_open_2dj_shape_errors_name_the_input():
         open_2dj_loss(torch.zeros(2, 21, 2), torch.zeros(2, 21, 2), torch.zeros(2, 21, 1))
     with pytest.raises(LossInputError, match="batch size"):
         open_2dj_loss(torch.zeros(2, 21, 2), torch.zeros(3, 21, 2), torch.zeros(2, 21))
-    with pytest.raises(LossInputError, match="j2d"):
+    with pytest.raises(LossInputError, match="joints_2d"):
         open_2dj_loss(torch.zeros(2, 20, 2), torch.zeros(2, 21, 2), torch.zeros(2, 21))
 
 

@@ -55,10 +55,11 @@ def test_decoder_init_and_mean_shape(mano_sized_hand):
     decoder = HandDecoder(layer, use_mean_shape=True).train()
     out = decoder(torch.randn(4, 1536))
     assert torch.allclose(out.scale, torch.full((4, 1), 0.95), atol=1e-2)
-    assert torch.allclose(out.trans, torch.tensor([[0.0, 0.0, 0.65]]).expand(4, 3), atol=1e-2)
+    assert torch.allclose(out.translation, torch.tensor([[0.0, 0.0, 0.65]]).expand(4, 3),
+                          atol=1e-2)
     assert out.joints.shape == (4, 21, 3) and out.vertices.shape == (4, 778, 3)
     assert out.faces.shape == (1538, 3) and out.tsa_poses.shape == (4, 16, 3)
-    assert torch.count_nonzero(out.shape) == 0
+    assert torch.count_nonzero(out.betas) == 0
     (out.joints.sum() + out.vertices.sum()).backward()
     regressor = decoder.hand_decode
     for head in ("pose_reg", "trans_reg", "rot_reg", "scale_reg", "base_layers"):
@@ -68,7 +69,7 @@ def test_decoder_init_and_mean_shape(mano_sized_hand):
     free = HandDecoder(layer, use_mean_shape=False)
     free.load_state_dict(decoder.state_dict())
     out_free = free.eval()(torch.randn(2, 1536))
-    assert torch.count_nonzero(out_free.shape) > 0
+    assert torch.count_nonzero(out_free.betas) > 0
     out_free.vertices.sum().backward()
     assert free.hand_decode.shape_reg[0].weight.grad.abs().sum() > 0
 

@@ -204,5 +204,5 @@ def test_build_choices_and_errors(mano_sized_hand):
         hm(images, Ks, ["joints"])
     with pytest.raises(ModelInputError, match="images must have shape \\(B,3,224,224\\)"):
         unlit(images[..., :200], Ks, ["joints"])
-    with pytest.raises(ModelInputError, match="Ks must have shape \\(1,3,3\\)"):
+    with pytest.raises(ModelInputError, match="intrinsics must have shape \\(1,3,3\\)"):
         unlit(images, Ks[:, :2], ["joints"])
