@@ -3,24 +3,14 @@ docs/folder.md) is read, detected, cropped and split. Its root is ``folder_base_
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from .sections import STRICT
+from .sections import STRICT, resolve_path
 
-
-def _path(value: Any) -> Any:
-    if isinstance(value, str | os.PathLike):
-        if str(value).strip() == "":
-            raise ValueError('must not be empty (write null for "no path")')
-        return Path(os.path.abspath(os.path.expanduser(str(value))))
-    return value
-
-
-FilePath = Annotated[Path, BeforeValidator(_path), Field(strict=False)]
+FilePath = Annotated[Path, BeforeValidator(resolve_path), Field(strict=False)]
 
 
 class FolderConfig(BaseModel):

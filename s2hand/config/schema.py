@@ -12,7 +12,6 @@ test checks that ``docs/configuration.md`` mentions every key).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -36,6 +35,7 @@ from .errors import did_you_mean
 from .folder_section import FolderConfig
 from .names import DATASET_NAMES, ENCODER_NAMES, LOSS_NAMES, QUERY_NAMES, REQUIRE_NAMES
 from .sections import STRICT, AugmentationConfig, SyntheticDataConfig
+from .sections import resolve_path as _resolve_path
 
 
 def _name_in(kind: str, valid: frozenset[str]):
@@ -46,15 +46,6 @@ def _name_in(kind: str, valid: frozenset[str]):
         return name
 
     return AfterValidator(check)
-
-
-def _resolve_path(value: Any) -> Any:
-    # Relative paths are taken against the current working directory, once, at load time.
-    if isinstance(value, str | os.PathLike):
-        if str(value).strip() == "":
-            raise ValueError('must not be empty (write null for "no path")')
-        return Path(os.path.abspath(os.path.expanduser(str(value))))
-    return value
 
 
 def _resolve_unless_auto(value: Any) -> Any:

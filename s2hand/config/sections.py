@@ -3,13 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # allow_inf_nan=False: JSON's NaN/Infinity (and 1e309, which parses to inf) are refused for every
 # float key (learning rates, loss weights, weight decay, ...).
 STRICT = ConfigDict(extra="forbid", strict=True, validate_default=True, allow_inf_nan=False)
+
+
+def resolve_path(value: Any) -> Any:
+    """A path key's value, absolute: relative paths are taken against the current working
+    directory, once, at load time."""
+    if isinstance(value, str | os.PathLike):
+        if str(value).strip() == "":
+            raise ValueError('must not be empty (write null for "no path")')
+        return Path(os.path.abspath(os.path.expanduser(str(value))))
+    return value
 
 
 class SyntheticSceneConfig(BaseModel):

@@ -131,7 +131,8 @@ class FolderDataset(SkippingDataset):
         if split == "evaluation":
             rows = held_out
         else:
-            rows = [r for r in sel.rows if r not in set(held_out)]
+            held = set(held_out)
+            rows = [r for r in sel.rows if r not in held]
         if not rows:
             raise DataError(f"{self.root}: only {len(sel.rows)} usable images, none left for "
                             f"the {split} split (every {settings.holdout_every}-th is held "
