@@ -32,6 +32,7 @@ from s2hand.data.catalog import DATASETS
 from s2hand.experiment.methods import METHOD_NAMES
 from s2hand.losses.terms import weight_keys
 
+from .deephandmesh import DeepHandMeshConfig
 from .errors import did_you_mean
 from .names import DATASET_NAMES, ENCODER_NAMES, LOSS_NAMES, QUERY_NAMES, REQUIRE_NAMES
 from .sections import STRICT, AugmentationConfig, SyntheticDataConfig
@@ -92,7 +93,10 @@ class _RunDataModelOptim(BaseModel):
     )
     method: Literal[tuple(sorted(METHOD_NAMES))] = Field(  # type: ignore[valid-type]
         "s2hand", description='Method assembled from this config; "s2hand" (the original\'s '
-        "configs have no such key and get it)."
+        'configs have no such key and get it) or "deephandmesh" (its keys in "deephandmesh").'
+    )
+    deephandmesh: DeepHandMeshConfig | None = Field(
+        None, description='DeepHandMesh\'s own keys (required with "method": "deephandmesh").'
     )
     task: Literal["train", "hm_train"] = Field(
         "train", description='"train": full model; "hm_train": only the 2D heat-map branch.'
@@ -297,7 +301,10 @@ class ExperimentConfig(_LossWeightKeys):  # type: ignore[misc, valid-type]
         return getattr(self, DATASETS[dataset].root_key)
 
     def datasets_used(self) -> list[str]:
-        """Dataset names this run loads (training also runs test passes)."""
+        """Catalog dataset names this run loads (training also runs test passes); none for
+        DeepHandMesh, whose dataset is in its own section."""
+        if self.method == "deephandmesh":
+            return []
         names = list(self.val_datasets)
         if self.run_mode == "training":
             names = list(self.train_datasets) + names

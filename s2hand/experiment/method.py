@@ -35,6 +35,20 @@ class Method(Protocol):
 
     #: File-name prefix of the numbered checkpoints (``<prefix>_<epoch>.t7``).
     checkpoint_prefix: str
+    #: The training loader's ``collate_fn`` (``None``: torch's default).
+    collate_fn: Any
+
+    def prepare_data(self) -> bool:
+        """Generate configured synthetic data that is not there yet; whether it did."""
+        ...
+
+    def train_dataset(self) -> Any:
+        """The training set (a ``sizes`` attribute: several datasets, one per batch)."""
+        ...
+
+    def eval_splits(self) -> dict[str, Any]:
+        """Test splits by name, each with ``loader`` and ``has_gt``; passed to ``run_test``."""
+        ...
 
     def build_model(self) -> nn.Module: ...
 

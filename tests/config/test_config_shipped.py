@@ -108,5 +108,7 @@ def test_docs_describe_every_key():
         if f"`{key}`" not in text
     ]
     assert not missing, f"docs/configuration.md does not describe: {missing}"
-    assert set(valid_keys()) == {"", "synthetic_data", "synthetic_data.scene", "augmentation"}
+    assert set(valid_keys()) == {"", "synthetic_data", "synthetic_data.scene", "augmentation",
+                                 "deephandmesh", "deephandmesh.synthetic",
+                                 "deephandmesh.correctives"}
     assert len(valid_keys()[""]) == len(ExperimentConfig.model_fields)
