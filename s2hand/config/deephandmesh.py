@@ -9,24 +9,11 @@ are the shared top-level keys.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
-from .sections import STRICT
-
-
-def _path(value: Any) -> Any:
-    if isinstance(value, str | os.PathLike):
-        if str(value).strip() == "":
-            raise ValueError('must not be empty (write null for "no path")')
-        return Path(os.path.abspath(os.path.expanduser(str(value))))
-    return value
-
-
-DHMPath = Annotated[Path, BeforeValidator(_path), Field(strict=False)]
+from .sections import STRICT, PathValue
 
 
 class DHMSyntheticConfig(BaseModel):
@@ -61,7 +48,7 @@ class DeepHandMeshConfig(BaseModel):
 
     model_config = STRICT
 
-    root: DHMPath = Field(description="Dataset root in the original layout (images/, "
+    root: PathValue = Field(description="Dataset root in the original layout (images/, "
                           "annotations/); a synthetic subject is generated here when "
                           "'synthetic' is set and the folder is missing or empty.")
     subject: str = Field("4", pattern=r"^[A-Za-z0-9]+$", description="Subject id.")
@@ -75,7 +62,7 @@ class DeepHandMeshConfig(BaseModel):
         None, ge=1, description="Test on this many held-out samples, evenly spaced; null = all.")
     synthetic: DHMSyntheticConfig | None = Field(
         None, description="Generate a synthetic subject at root if it has no dataset yet.")
-    hand_model: DHMPath | None = Field(
+    hand_model: PathValue | None = Field(
         None, description="Hand-model folder (six files); null = the shipped open model.")
     backbone: Literal["resnet50", "small-cnn"] = Field(
         "resnet50", description='Image backbone: "resnet50" (the original) or "small-cnn" '

@@ -12,7 +12,6 @@ test checks that ``docs/configuration.md`` mentions every key).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -35,7 +34,7 @@ from s2hand.losses.terms import weight_keys
 from .deephandmesh import DeepHandMeshConfig
 from .errors import did_you_mean
 from .names import DATASET_NAMES, ENCODER_NAMES, LOSS_NAMES, QUERY_NAMES, REQUIRE_NAMES
-from .sections import STRICT, AugmentationConfig, SyntheticDataConfig
+from .sections import STRICT, AugmentationConfig, PathValue, SyntheticDataConfig, resolve_path
 
 
 def _name_in(kind: str, valid: frozenset[str]):
@@ -48,17 +47,8 @@ def _name_in(kind: str, valid: frozenset[str]):
     return AfterValidator(check)
 
 
-def _resolve_path(value: Any) -> Any:
-    # Relative paths are taken against the current working directory, once, at load time.
-    if isinstance(value, str | os.PathLike):
-        if str(value).strip() == "":
-            raise ValueError('must not be empty (write null for "no path")')
-        return Path(os.path.abspath(os.path.expanduser(str(value))))
-    return value
-
-
 def _resolve_unless_auto(value: Any) -> Any:
-    return value if value == "auto" else _resolve_path(value)
+    return value if value == "auto" else resolve_path(value)
 
 
 def _as_list(value: Any) -> Any:
@@ -70,7 +60,6 @@ LossName = Annotated[str, _name_in("loss", LOSS_NAMES)]
 QueryName = Annotated[str, _name_in("query", QUERY_NAMES)]
 DatasetName = Annotated[str, _name_in("dataset", DATASET_NAMES)]
 RequireName = Annotated[str, _name_in("require", REQUIRE_NAMES)]
-PathValue = Annotated[Path, BeforeValidator(_resolve_path), Field(strict=False)]
 PosInt = Annotated[int, Field(ge=1)]
 
 

@@ -32,8 +32,9 @@ def save_training_figure(model: nn.Module, batch: dict[str, Any], output: Any,
     gt = batch["depth"][0, 0].cpu().numpy()
     size = gt.shape[-1]
     rendered = render_views(output.mesh[:1].detach(), model.faces, cams, size)[0, 0].cpu().numpy()
+    # percentiles: the bilinear warp blends depth with the 0 background along the silhouette
     fg = np.concatenate([gt[gt > 0], rendered[rendered > 0]])
-    lo, hi = (float(fg.min()), float(fg.max())) if fg.size else (0.0, 1.0)
+    lo, hi = (float(np.percentile(fg, 5)), float(np.percentile(fg, 95))) if fg.size else (0, 1)
     both = (gt > 0) & (rendered > 0)
     diff = np.where(both, np.clip((rendered - gt) / DIFF_RANGE_MM, -1, 1), 0)
     diff_rgb = np.stack([128 + 127 * np.clip(diff, 0, 1), 128 - 127 * np.abs(diff),

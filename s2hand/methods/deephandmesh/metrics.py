@@ -16,11 +16,12 @@ from s2hand.evaluation.surface import point_to_surface_distance
 @dataclass(frozen=True)
 class DHMGroundTruth:
     """A synthetic subject's ground truth (``ground_truth/subject_{S}/ground_truth.npz``):
-    per ``(sequence, frame)`` its Euler angles ``(J, 3)`` and world mesh ``(V, 3)`` mm, the
-    faces, and the subject's bone lengths ``(J,)`` (template and subject)."""
+    per ``(sequence, frame)`` its Euler angles ``(J, 3)``, world joints ``(J, 3)`` and mesh
+    ``(V, 3)`` mm, the faces, and the subject's bone lengths ``(J,)`` (template and subject)."""
 
     index: dict[tuple[str, int], int]
     euler: np.ndarray
+    joints: np.ndarray
     vertices: np.ndarray
     faces: np.ndarray
     bone_lengths_template: np.ndarray
@@ -31,7 +32,7 @@ class DHMGroundTruth:
         with np.load(Path(path), allow_pickle=False) as z:
             index = {(str(s), int(f)): i for i, (s, f) in enumerate(zip(
                 z["sequence"], z["frames"], strict=True))}
-            return cls(index, z["euler"], z["vertices"], z["faces"],
+            return cls(index, z["euler"], z["joints"], z["vertices"], z["faces"],
                        z["bone_lengths_template"], z["bone_lengths_subject"])
 
     def rows(self, seqs: list[str], frames: Tensor | list[int]) -> list[int]:
