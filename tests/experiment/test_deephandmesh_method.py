@@ -108,6 +108,13 @@ def test_run_resume_checkpoints_and_test_pass(subject, tmp_path):
     assert "initial" in scores
     assert list((tmp_path / "full" / "pic").glob("train_*.png"))
 
+    # evaluation mode from the trained checkpoint reproduces the last test pass
+    evaluated = run_experiment(config_from_dict(_config(
+        subject, tmp_path / "eval", mode=["evaluation"],
+        pretrain_model=str(tmp_path / "full" / "model" / "latest.t7"))))
+    assert evaluated["scores"]["vertex_error_mm"] == pytest.approx(
+        metrics["summary"]["vertex_error_mm"], rel=1e-6)
+
 
 @pytest.mark.parametrize("change, where, says", [
     ({"deephandmesh": None}, "deephandmesh", 'must be set with "method": "deephandmesh"'),
