@@ -37,7 +37,8 @@ COLUMNS = (
     ("vertex_error_gt_pose_mm", "vertex → GT surface, GT pose (mm)"),
     ("vertex_error_mm", "vertex → GT surface, network pose (mm)"),
     ("joint_error_mm", "joint error (mm)"),
-    ("depth_error_mm", "depth error (mm)"),
+    ("depth_error_mm", "depth error, mean (mm)"),
+    ("depth_error_median_mm", "depth error, median (mm)"),
     ("depth_iou", "depth IoU"),
     ("bone_length_error_mm", "bone-length error (mm)"),
 )
@@ -50,6 +51,7 @@ def train(args: argparse.Namespace) -> int:
         sets = [f"deephandmesh.correctives.{k}={str(v).lower()}"
                 for k, v in VARIANTS[name][1].items()]
         sets += [f"base_out_path={out}"] + [f"deephandmesh.root={args.root}"] * bool(args.root)
+        sets += args.set
         cmd = [sys.executable, str(REPO / "examples" / "train.py"), "--config_json",
                str(args.config)] + [x for s in sets for x in ("--set", s)]
         print(f"[{time.strftime('%H:%M:%S')}] variant {name}: {' '.join(cmd)}", flush=True)
@@ -74,7 +76,7 @@ def table(out: Path, variants: list[str]) -> str:
     lines = [head, "|" + "---|" * (len(COLUMNS) + 2)]
     for name in variants:
         scores, summary = _scores(out / name)
-        cells = [f"{scores[k]:.3f}" for k, _ in COLUMNS]
+        cells = [f"{scores[k]:.3f}" if k in scores else "—" for k, _ in COLUMNS]
         lines.append(f"| ({name}) {VARIANTS[name][0]} | " + " | ".join(cells)
                      + f" | {summary['wall_seconds']:.0f} |")
     scores, _ = _scores(out / variants[0])
@@ -173,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--root", type=Path, default=None, help="override deephandmesh.root")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="further config overrides for every variant (repeatable)")
     p.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=sorted(VARIANTS))
     p = sub.add_parser("report", help="table and figure from the trained variants")
     p.add_argument("--out", type=Path, required=True)

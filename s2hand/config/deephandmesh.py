@@ -70,6 +70,10 @@ class DeepHandMeshConfig(BaseModel):
     backbone_input_size: int | None = Field(
         None, ge=32, description="small-cnn only: side the 256x256 crop is resized to; null = "
         "256.")
+    pose_source: Literal["network", "ground_truth"] = Field(
+        "network", description='"network": DeepHandMesh (angles from the image). '
+        '"ground_truth": a synthetic subject\'s angles replace the network\'s (no backbone '
+        "is built): a diagnostic that trains the skeleton and skin correctives alone.")
     correctives: DHMCorrectivesConfig = Field(
         default_factory=DHMCorrectivesConfig, description="Correctives learned (the ablation).")
     loss_penet_r_weight: float = Field(1.0, ge=0.0, description="Rigid penetration weight.")

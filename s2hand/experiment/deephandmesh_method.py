@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
@@ -34,6 +35,28 @@ def corrective_nets(model: DeepHandMesh) -> dict[str, nn.Sequential]:
             "identity": model.skin_refine_net.fc_id, "pose": model.skin_refine_net.fc_pose}
 
 
+class WithGroundTruthPose(Dataset):
+    """Samples of a synthetic subject with their ground-truth angles ``gt_euler (J, 3)``
+    (``pose_source: "ground_truth"``)."""
+
+    def __init__(self, dataset: DeepHandMeshDataset, ground_truth: DHMGroundTruth) -> None:
+        self.dataset, self.ground_truth = dataset, ground_truth
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def _with_pose(self, sample: dict) -> dict:
+        row = self.ground_truth.rows([sample["seq"]], [sample["frame"]])[0]
+        return {**sample, "gt_euler": torch.as_tensor(self.ground_truth.euler[row],
+                                                      dtype=torch.float32)}
+
+    def __getitem__(self, index: int) -> dict:
+        return self._with_pose(self.dataset[index])
+
+    def get_for_epoch(self, index: int, epoch: int) -> dict:
+        return self._with_pose(self.dataset.get_for_epoch(index, epoch))
+
+
 class DeepHandMeshMethod:
     """:class:`~s2hand.experiment.method.Method` of DeepHandMesh."""
 
@@ -49,7 +72,8 @@ class DeepHandMeshMethod:
     # ---- model ------------------------------------------------------------------------------
     def build_model(self) -> DeepHandMesh:
         d = self.dhm
-        return DeepHandMesh(load_dhm_hand_model(d.hand_model), backbone_kind=d.backbone,
+        return DeepHandMesh(load_dhm_hand_model(d.hand_model),
+                            backbone=d.pose_source == "network", backbone_kind=d.backbone,
                             backbone_input_size=d.backbone_input_size)
 
     def load_pretrained(self, model: nn.Module) -> int:
@@ -78,7 +102,7 @@ class DeepHandMeshMethod:
             loss_joint_weight=d.loss_joint_weight, loss_depth_weight=d.loss_depth_weight,
             loss_penet_r_weight=d.loss_penet_r_weight,
             loss_penet_nr_weight=d.loss_penet_nr_weight, loss_lap_weight=d.loss_lap_weight,
-            demo_freq=self.config.demo_freq), out_dir, logger)
+            demo_freq=self.config.demo_freq, pose_source=d.pose_source), out_dir, logger)
 
     # ---- data -------------------------------------------------------------------------------
     def prepare_data(self) -> bool:
@@ -119,10 +143,24 @@ class DeepHandMeshMethod:
         rest = [s for s in every if s not in test]
         return rest or every  # the original trains and tests on the same frames
 
-    def _dataset(self, sequences: list[str]) -> DeepHandMeshDataset:
+    def ground_truth(self) -> DHMGroundTruth | None:
+        """The synthetic subject's ground truth, if ``root`` has one."""
+        info = self._synthetic_info()
+        if info is None or not info.get("ground_truth"):
+            return None
+        return DHMGroundTruth.load(self.dhm.root / info["ground_truth"])
+
+    def _dataset(self, sequences: list[str]) -> Dataset:
         d = self.dhm
-        return DeepHandMeshDataset(d.root, d.subject, d.num_views, seed=self.config.seed,
-                                   sequences=sequences)
+        ds = DeepHandMeshDataset(d.root, d.subject, d.num_views, seed=self.config.seed,
+                                 sequences=sequences)
+        if d.pose_source == "network":
+            return ds
+        gt = self.ground_truth()
+        if gt is None:
+            raise ValueError(f'deephandmesh.pose_source "ground_truth" needs a synthetic '
+                             f"subject's ground truth, but {d.root / SYNTHETIC_INFO} names none")
+        return WithGroundTruthPose(ds, gt)
 
     def train_dataset(self) -> Dataset:
         return self._dataset(self.train_sequences())
@@ -132,10 +170,7 @@ class DeepHandMeshMethod:
         limit = self.dhm.max_test_samples
         if limit is not None and limit < len(ds):
             ds = Subset(ds, np.linspace(0, len(ds) - 1, limit).round().astype(int).tolist())
-        info = self._synthetic_info()
-        gt = None
-        if info is not None and info.get("ground_truth"):
-            gt = DHMGroundTruth.load(self.dhm.root / info["ground_truth"])
+        gt = self.ground_truth()
         loader = DataLoader(ds, batch_size=self.config.val_batch, shuffle=False,
                             num_workers=min(self.config.num_workers, TEST_WORKERS))
         return {"DeepHandMesh": DHMTestSplit(loader, gt)}

@@ -71,6 +71,28 @@ def test_training_steps_reduce_the_loss(subject, tmp_path):
     assert losses[-1] < 0.8 * losses[0], losses
 
 
+def test_ground_truth_pose_trains_the_correctives_alone(subject, tmp_path):
+    cfg = config_from_dict(_config(subject, tmp_path, section={"pose_source": "ground_truth"}))
+    method = build_method(cfg)
+    model = method.build_model()
+    assert model.backbone_net is None
+    task = method.build_task(tmp_path, None)
+    batch = next(iter(torch.utils.data.DataLoader(method.train_dataset(), batch_size=4)))
+    assert batch["gt_euler"].shape == (4, 22, 3)
+    first = task.train_step(model, batch)
+    # the ground-truth mesh is reached exactly: the template's joints differ from the GT by the
+    # subject's bone-length changes only
+    assert float(first.scalars["loss_joint"]) < 2.0
+    method.freeze(model)  # nothing switched off: nothing frozen
+    cfg_off = config_from_dict(_config(subject, tmp_path, section={
+        "pose_source": "ground_truth",
+        "correctives": {"skeleton": False, "identity": False, "pose": False}}))
+    off = build_method(cfg_off)
+    plain = off.build_model()
+    off.freeze(plain)
+    assert off.build_task(tmp_path, None).train_step(plain, batch).loss is None  # skipped
+
+
 def test_run_resume_checkpoints_and_test_pass(subject, tmp_path):
     full = run_experiment(config_from_dict(_config(subject, tmp_path / "full", total_epochs=2,
                                                    keep_last_checkpoints=0)))

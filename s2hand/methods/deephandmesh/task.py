@@ -58,6 +58,10 @@ class DHMTaskSettings:
     loss_penet_nr_weight: float = 5.0
     loss_lap_weight: float = 5.0
     demo_freq: int = 0
+    #: "network" (DeepHandMesh) or "ground_truth": a synthetic subject's angles
+    #: (``batch["gt_euler"]``) replace the network's; a diagnostic that trains the hand model's
+    #: correctives alone.
+    pose_source: str = "network"
 
 
 @dataclass
@@ -97,11 +101,20 @@ class DHMTask:
                 uniform_laplacian(model.faces, hand.num_vertices).to(model.vertices))
         return self._constants[key]
 
+    def forward(self, model: nn.Module, batch: dict[str, Any]) -> Any:
+        """Train-mode output (root fitted to the GT joints) from the configured pose source."""
+        if self.settings.pose_source == "network":
+            return model(batch["img"], "train", batch["joints"])
+        if isinstance(model, nn.parallel.DistributedDataParallel):
+            raise RuntimeError('pose_source "ground_truth" is a single-process diagnostic; '
+                               "run it without torchrun")
+        return model.pose_aligned(batch["gt_euler"], batch["joints"])
+
     def losses(self, model: nn.Module, batch: dict[str, Any]) -> tuple[Tensor, dict, Any]:
         """``(total, {term: mean}, output)`` of one batch in training mode."""
         core = _core(model)
         spheres, laplacian = self._spheres_laplacian(core)
-        out = model(batch["img"], "train", batch["joints"])
+        out = self.forward(model, batch)
         bind_v = bind_mesh(core.vertices + out.pose_corrective + out.id_corrective,
                            core.skinning_weights, out.global_pose_refined, core.global_pose_inv)
         s = self.settings
@@ -117,7 +130,8 @@ class DHMTask:
         total, means, out = self.losses(model, batch)
         scalars = {f"loss_{k}": float(v.detach()) for k, v in means.items()}
         scalars["loss"] = float(total.detach())
-        return StepOutput(total, scalars, extras=out)
+        # Nothing to learn (plain skinning with ground-truth angles): the batch is skipped.
+        return StepOutput(total if total.requires_grad else None, scalars, extras=out)
 
     def on_iteration(self, trainer: Any, batch: dict[str, Any], output: StepOutput) -> None:
         freq = self.settings.demo_freq
@@ -161,12 +175,12 @@ class DHMTask:
         rows: list[dict[str, Any]] = []
         for batch in split.loader:
             batch = {k: v.to(device) if isinstance(v, Tensor) else v for k, v in batch.items()}
-            out = model(batch["img"], "train", batch["joints"])
+            out = self.forward(model, batch)
             rendered = render_views(out.mesh, model.faces, batch, batch["depth"].shape[-1])
-            depth_err, iou = depth_errors(rendered, batch["depth"])
+            depth_err, depth_median, iou = depth_errors(rendered, batch["depth"])
             joint_err = joint_errors(out.joints, batch["joints"], batch["valid"])
             metrics = {"joint_error_mm": joint_err, "depth_error_mm": depth_err,
-                       "depth_iou": iou}
+                       "depth_error_median_mm": depth_median, "depth_iou": iou}
             if gt is not None:
                 idx = gt.rows(batch["seq"], batch["frame"])
                 metrics["vertex_error_mm"] = surface_errors(out.mesh, gt.vertices[idx], gt.faces)
