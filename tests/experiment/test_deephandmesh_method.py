@@ -164,7 +164,7 @@ def test_missing_root_without_synthetic_is_a_path_problem(tmp_path):
                          check_paths=True)
 
 
-@pytest.mark.parametrize("name", ["train.json", "cpu_demo.json"])
+@pytest.mark.parametrize("name", ["train.json", "cpu_demo.json", "cpu_correctives.json"])
 def test_shipped_configs(name, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     data = json.loads((REPO / "configs" / "DeepHandMesh" / name).read_text())
