@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     from s2hand.hand.deephandmesh.obj import write_obj
     from s2hand.hand.deephandmesh.presets import preset_pose
     from s2hand.hand.deephandmesh.text_files import write_text
-    from s2hand.models.deephandmesh.checkpoint import load_dhm_checkpoint
+    from s2hand.methods.deephandmesh.checkpoint import load_dhm_checkpoint
     from s2hand.models.deephandmesh.model import DeepHandMesh
 
     existing = [n for n in OUTPUT_FILES if (args.out / n).exists()]
@@ -198,7 +198,7 @@ def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from s2hand.hand.deephandmesh.errors import HandModelFileError
-    from s2hand.models.deephandmesh.checkpoint import DHMCheckpointError
+    from s2hand.methods.deephandmesh.checkpoint import DHMCheckpointError
 
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:

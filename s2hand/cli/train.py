@@ -32,7 +32,8 @@ EXIT_CONFIG_ERROR = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="s2hand-train",
-        description="Train or evaluate S2HAND from a JSON experiment config.",
+        description="Train or evaluate S2HAND (or DeepHandMesh: \"method\": \"deephandmesh\") "
+        "from a JSON experiment config.",
         epilog="Every config key is described in docs/configuration.md.",
     )
     parser.add_argument(
@@ -125,6 +126,8 @@ def is_main_process() -> bool:
 
 def summary(cfg: ExperimentConfig) -> str:
     """One line saying what the config will run."""
+    if cfg.method == "deephandmesh":
+        return _deephandmesh_summary(cfg)
     parts = [f"mode={cfg.run_mode}", f"task={cfg.task}"]
     if cfg.run_mode == "training":
         parts += [
@@ -141,6 +144,21 @@ def summary(cfg: ExperimentConfig) -> str:
     ]
     if cfg.synthetic_data is not None:
         parts.append(f"synthetic_data={cfg.synthetic_data.layout}")
+    return " ".join(parts)
+
+
+def _deephandmesh_summary(cfg: ExperimentConfig) -> str:
+    d = cfg.deephandmesh
+    on = [k for k, v in d.correctives.model_dump().items() if v]
+    parts = [f"method=deephandmesh mode={cfg.run_mode}", f"root={d.root}",
+             f"subject={d.subject}", f"backbone={d.backbone}",
+             f"correctives={','.join(on) or 'none'}", f"lap_weight={d.loss_lap_weight:g}"]
+    if cfg.run_mode == "training":
+        parts += [f"epochs={cfg.total_epochs}", f"lr={cfg.init_lr:g}",
+                  f"batch={cfg.train_batch}"]
+    parts.append(f"out={cfg.base_out_path}")
+    if d.synthetic is not None:
+        parts.append("synthetic=on first use")
     return " ".join(parts)
 
 

@@ -13,9 +13,26 @@ if TYPE_CHECKING:
 HM_ONLY_LOSSES = frozenset({"hm_integral", "hm_integral_gt"})
 
 
+# Top-level keys a DeepHandMesh run reads (schedule, run control, outputs); every other
+# top-level key is S2HAND's and is refused when set in a DeepHandMesh config.
+DHM_SHARED_KEYS = frozenset({
+    "mode", "mode_0", "method", "deephandmesh", "seed", "device", "base_out_path",
+    "save_interval", "resume", "keep_last_checkpoints", "is_write_tb", "writer_topic",
+    "print_freq", "demo_freq", "total_epochs", "init_lr", "lr_steps", "lr_gamma", "optimizer",
+    "weight_decay", "train_batch", "val_batch", "num_workers", "max_iters_per_epoch", "amp",
+    "max_bad_batches", "pretrain_model",
+})
+
+
 def cross_problems(cfg: ExperimentConfig) -> list[Problem]:
     """Every cross-key problem of ``cfg``, in key order."""
+    if cfg.method == "deephandmesh":
+        return _deephandmesh(cfg)
     problems: list[Problem] = []
+    if cfg.deephandmesh is not None:
+        problems.append(Problem("deephandmesh", 'is read only with "method": "deephandmesh" '
+                                f'(this config\'s method is "{cfg.method}"); remove it or set '
+                                "the method"))
     for key in (
         "train_datasets",
         "val_datasets",
@@ -131,3 +148,36 @@ def _loss_inputs(cfg: ExperimentConfig, path: str, name: str) -> list[Problem]:
             need = " or ".join(f'"{g}"' for g in group)
             return [Problem(path, f'"{name}" needs {need} in train_requires')]
     return []
+
+
+def _deephandmesh(cfg: ExperimentConfig) -> list[Problem]:
+    if cfg.deephandmesh is None:
+        return [Problem("deephandmesh", 'must be set with "method": "deephandmesh" (at least '
+                        '{"root": <dataset folder>})')]
+    # Only keys set to another value than their default: a resolved config.json (every key
+    # written out) is a valid config again.
+    problems = [Problem(key, 'is an S2HAND key that DeepHandMesh does not read; remove it '
+                        '(DeepHandMesh\'s own keys go into "deephandmesh")')
+                for key, field in type(cfg).model_fields.items()
+                if key in cfg.model_fields_set and key not in DHM_SHARED_KEYS
+                and getattr(cfg, key) != field.get_default(call_default_factory=True,
+                                                           validated_data={})]
+    d = cfg.deephandmesh
+    if d.backbone_input_size is not None and d.backbone != "small-cnn":
+        problems.append(Problem("deephandmesh.backbone_input_size",
+                                'is only read by backbone "small-cnn"; set it to null'))
+    if d.synthetic is not None and d.synthetic.heldout >= d.synthetic.sequences:
+        problems.append(Problem("deephandmesh.synthetic.heldout",
+                                f"must be smaller than sequences ({d.synthetic.sequences}), got "
+                                f"{d.synthetic.heldout}: some sequences must remain to train on"))
+    if d.synthetic is not None and d.synthetic.cameras < d.num_views:
+        problems.append(Problem("deephandmesh.synthetic.cameras",
+                                f"must be at least num_views ({d.num_views}), got "
+                                f"{d.synthetic.cameras}"))
+    problems += _duplicates("deephandmesh.test_sequences", d.test_sequences or [])
+    if cfg.run_mode == "training":
+        if cfg.init_lr <= 0:
+            problems.append(Problem("init_lr", f"must be > 0 in training, got {cfg.init_lr}"))
+        if cfg.total_epochs < 1:
+            problems.append(Problem("total_epochs", "must be at least 1 in training"))
+    return problems

@@ -3,14 +3,11 @@ docs/folder.md) is read, detected, cropped and split. Its root is ``folder_base_
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
-from .sections import STRICT, resolve_path
-
-FilePath = Annotated[Path, BeforeValidator(resolve_path), Field(strict=False)]
+from .sections import STRICT, PathValue
 
 
 class FolderConfig(BaseModel):
@@ -18,7 +15,7 @@ class FolderConfig(BaseModel):
 
     model_config = STRICT
 
-    intrinsics: FilePath | None = Field(
+    intrinsics: PathValue | None = Field(
         None, description='JSON with {"K": 3x3} for every image or {"<relative path>": 3x3} per '
         "image (video frames: the video's path); null = the default field of view."
     )
@@ -26,11 +23,11 @@ class FolderConfig(BaseModel):
         60.0, gt=1.0, lt=179.0, description="Field of view over the longer image side used when "
         "no intrinsics are given (stated in the log)."
     )
-    detections: FilePath | None = Field(
+    detections: PathValue | None = Field(
         None, description="An existing detection file (s2hand-detect format, names as the "
         "cache writes them); null = detect on first use and cache."
     )
-    cache_path: FilePath | None = Field(
+    cache_path: PathValue | None = Field(
         None, description="Where detections, the image index and video frames are cached; null "
         "= <folder_base_path>/.s2hand_cache."
     )

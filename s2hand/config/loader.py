@@ -22,6 +22,8 @@ from .schema import ExperimentConfig
 _CROSS_INPUT_KEYS = frozenset(
     {
         "mode",
+        "method",
+        "deephandmesh",
         "task",
         "train_datasets",
         "val_datasets",
@@ -38,7 +40,7 @@ _CROSS_INPUT_KEYS = frozenset(
         "test_refinement",
     }
 )
-_PATH_INPUT_KEYS = frozenset({"mode", "train_datasets", "val_datasets"})
+_PATH_INPUT_KEYS = frozenset({"mode", "method", "train_datasets", "val_datasets"})
 
 RESOLVED_CONFIG_NAME = "config.json"
 

@@ -48,6 +48,8 @@ def path_problems(cfg: ExperimentConfig) -> list[Problem]:
             )
     for key in _FILE_KEYS:
         problems += _input_file(key, getattr(cfg, key))
+    if cfg.deephandmesh is not None:
+        problems += _deephandmesh_paths(cfg)
     if cfg.resume not in (None, "auto"):
         problems += _input_file("resume", cfg.resume)
     if cfg.base_out_path.exists() and not cfg.base_out_path.is_dir():
@@ -65,3 +67,18 @@ def _input_file(key: str, path: Path | None) -> list[Problem]:
     if not path.is_file():
         return [Problem(key, f"must be a file, but {path} is a folder")]
     return []
+
+
+def _deephandmesh_paths(cfg: ExperimentConfig) -> list[Problem]:
+    d = cfg.deephandmesh
+    problems = []
+    if d.root.exists() and not d.root.is_dir():
+        problems.append(Problem("deephandmesh.root", f"must be a folder, but {d.root} is a file"))
+    elif not d.root.exists() and d.synthetic is None:
+        problems.append(Problem("deephandmesh.root", f"points to a missing folder {d.root} (put "
+                                "the dataset there in the original layout, or set "
+                                '"deephandmesh.synthetic" to generate a synthetic subject)'))
+    if d.hand_model is not None and not d.hand_model.is_dir():
+        problems.append(Problem("deephandmesh.hand_model", f"must be a hand-model folder (six "
+                                f"files, docs/deephandmesh.md), but {d.hand_model} is not one"))
+    return problems

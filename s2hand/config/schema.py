@@ -31,11 +31,11 @@ from s2hand.data.catalog import DATASETS
 from s2hand.experiment.methods import METHOD_NAMES
 from s2hand.losses.terms import weight_keys
 
+from .deephandmesh import DeepHandMeshConfig
 from .errors import did_you_mean
 from .folder_section import FolderConfig
 from .names import DATASET_NAMES, ENCODER_NAMES, LOSS_NAMES, QUERY_NAMES, REQUIRE_NAMES
-from .sections import STRICT, AugmentationConfig, SyntheticDataConfig
-from .sections import resolve_path as _resolve_path
+from .sections import STRICT, AugmentationConfig, PathValue, SyntheticDataConfig, resolve_path
 
 
 def _name_in(kind: str, valid: frozenset[str]):
@@ -49,7 +49,7 @@ def _name_in(kind: str, valid: frozenset[str]):
 
 
 def _resolve_unless_auto(value: Any) -> Any:
-    return value if value == "auto" else _resolve_path(value)
+    return value if value == "auto" else resolve_path(value)
 
 
 def _as_list(value: Any) -> Any:
@@ -61,7 +61,6 @@ LossName = Annotated[str, _name_in("loss", LOSS_NAMES)]
 QueryName = Annotated[str, _name_in("query", QUERY_NAMES)]
 DatasetName = Annotated[str, _name_in("dataset", DATASET_NAMES)]
 RequireName = Annotated[str, _name_in("require", REQUIRE_NAMES)]
-PathValue = Annotated[Path, BeforeValidator(_resolve_path), Field(strict=False)]
 PosInt = Annotated[int, Field(ge=1)]
 
 
@@ -84,7 +83,10 @@ class _RunDataModelOptim(BaseModel):
     )
     method: Literal[tuple(sorted(METHOD_NAMES))] = Field(  # type: ignore[valid-type]
         "s2hand", description='Method assembled from this config; "s2hand" (the original\'s '
-        "configs have no such key and get it)."
+        'configs have no such key and get it) or "deephandmesh" (its keys in "deephandmesh").'
+    )
+    deephandmesh: DeepHandMeshConfig | None = Field(
+        None, description='DeepHandMesh\'s own keys (required with "method": "deephandmesh").'
     )
     task: Literal["train", "hm_train"] = Field(
         "train", description='"train": full model; "hm_train": only the 2D heat-map branch.'
@@ -298,7 +300,10 @@ class ExperimentConfig(_LossWeightKeys):  # type: ignore[misc, valid-type]
         return getattr(self, DATASETS[dataset].root_key)
 
     def datasets_used(self) -> list[str]:
-        """Dataset names this run loads (training also runs test passes)."""
+        """Catalog dataset names this run loads (training also runs test passes); none for
+        DeepHandMesh, whose dataset is in its own section."""
+        if self.method == "deephandmesh":
+            return []
         names = list(self.val_datasets)
         if self.run_mode == "training":
             names = list(self.train_datasets) + names

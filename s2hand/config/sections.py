@@ -1,13 +1,13 @@
 """Nested sections of the experiment config: ``synthetic_data`` (with its ``scene``) and
-``augmentation``."""
+``augmentation``; the path type every section uses."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 # allow_inf_nan=False: JSON's NaN/Infinity (and 1e309, which parses to inf) are refused for every
 # float key (learning rates, loss weights, weight decay, ...).
@@ -15,13 +15,15 @@ STRICT = ConfigDict(extra="forbid", strict=True, validate_default=True, allow_in
 
 
 def resolve_path(value: Any) -> Any:
-    """A path key's value, absolute: relative paths are taken against the current working
-    directory, once, at load time."""
+    """Relative paths are taken against the current working directory, once, at load time."""
     if isinstance(value, str | os.PathLike):
         if str(value).strip() == "":
             raise ValueError('must not be empty (write null for "no path")')
         return Path(os.path.abspath(os.path.expanduser(str(value))))
     return value
+
+
+PathValue = Annotated[Path, BeforeValidator(resolve_path), Field(strict=False)]
 
 
 class SyntheticSceneConfig(BaseModel):

@@ -31,7 +31,8 @@ def _mix(*values: int) -> int:
 
 
 class SeededDataset(Dataset):
-    """Wraps a map-style dataset; items are requested as ``(epoch, index)`` pairs."""
+    """Wraps a map-style dataset; items are requested as ``(epoch, index)`` pairs (a dataset
+    with ``get_for_epoch(index, epoch)`` is asked through it)."""
 
     def __init__(self, dataset: Dataset, seed: int):
         self.dataset = dataset
@@ -46,7 +47,10 @@ class SeededDataset(Dataset):
         random.seed(sample_seed)
         np.random.seed(sample_seed % (2**32))  # noqa: NPY002 - datasets use the global RNG
         torch.manual_seed(sample_seed)
-        return self.dataset[index]
+        # A dataset whose samples change with the epoch (e.g. DeepHandMesh's drawn depth views)
+        # says so with ``get_for_epoch``, so its draws follow the run's epochs on resume.
+        for_epoch = getattr(self.dataset, "get_for_epoch", None)
+        return for_epoch(index, epoch) if for_epoch is not None else self.dataset[index]
 
 
 class ResumableSampler(Sampler):

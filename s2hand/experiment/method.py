@@ -35,6 +35,21 @@ class Method(Protocol):
 
     #: File-name prefix of the numbered checkpoints (``<prefix>_<epoch>.t7``).
     checkpoint_prefix: str
+    #: The training loader's ``collate_fn`` (``None``: torch's default).
+    collate_fn: Any
+
+    def prepare_data(self) -> bool:
+        """Make what the datasets read on first use (synthetic data, cached detections of a
+        folder of the user's images); whether synthetic data was generated."""
+        ...
+
+    def train_dataset(self) -> Any:
+        """The training set (a ``sizes`` attribute: several datasets, one per batch)."""
+        ...
+
+    def eval_splits(self) -> dict[str, Any]:
+        """Test splits by name, each with ``loader`` and ``has_gt``; passed to ``run_test``."""
+        ...
 
     def build_model(self) -> nn.Module: ...
 

@@ -14,5 +14,6 @@ from types import MappingProxyType
 #: config name -> ``"module:callable"`` returning the method for a config.
 METHODS: Mapping[str, str] = MappingProxyType({
     "s2hand": "s2hand.experiment.s2hand_method:S2HandMethod",
+    "deephandmesh": "s2hand.experiment.deephandmesh_method:DeepHandMeshMethod",
 })
 METHOD_NAMES: frozenset[str] = frozenset(METHODS)

@@ -22,7 +22,6 @@ import numpy as np
 import torch
 
 from s2hand.config import ExperimentConfig, config_to_dict, save_config
-from s2hand.data import collate_tagged
 from s2hand.engine import (
     CheckpointManager,
     MetricsLogger,
@@ -35,8 +34,7 @@ from s2hand.engine.distributed import DistInfo, barrier, cleanup, init_distribut
 from s2hand.outputs import atomic_write_text, hold_output_folder, refuse_fresh_run_over_previous
 
 from .batch_check import check_train_batch
-from .data import EvalSplit, build_eval_splits, build_train_dataset, prepare_synthetic
-from .folder_prep import prepare_folder
+from .data import EvalSplit
 from .method import Task, build_method
 
 log = logging.getLogger(__name__)
@@ -89,8 +87,7 @@ def _run(config: ExperimentConfig, dist: DistInfo, device: torch.device, out_dir
         for sub in ("model", "pic", "json", "obj"):
             (out_dir / sub).mkdir(parents=True, exist_ok=True)
         save_config(config, out_dir)
-        prepare_synthetic(config)
-        prepare_folder(config)  # detections on first use, cached; the datasets read the cache
+        method.prepare_data()
     barrier(dist)
     seed_everything(config.seed)
     model = method.build_model()
@@ -101,7 +98,7 @@ def _run(config: ExperimentConfig, dist: DistInfo, device: torch.device, out_dir
     model.to(device)
     logger = MetricsLogger(out_dir / "logs", tb_dir=_tb_dir(config), enabled=dist.is_main)
     task = method.build_task(out_dir, logger)
-    eval_splits = build_eval_splits(config) if dist.is_main else {}
+    eval_splits = method.eval_splits() if dist.is_main else {}
     started = time.perf_counter()
 
     if config.run_mode == "evaluation":
@@ -134,9 +131,10 @@ def _run(config: ExperimentConfig, dist: DistInfo, device: torch.device, out_dir
                     flat[f"{prefix}{key}"] = value
         return flat
 
-    train_set = build_train_dataset(config)
+    train_set = method.train_dataset()
     # every batch comes from one dataset, so the smallest must hold a full batch
-    check_train_batch(config.train_batch, min(train_set.sizes), dist.world_size, model)
+    check_train_batch(config.train_batch, min(getattr(train_set, "sizes", [len(train_set)])),
+                      dist.world_size, model)
     optimizer = build_optimizer(model.parameters(), config.optimizer, config.init_lr,
                                 config.weight_decay)
     trainer = Trainer(
@@ -149,7 +147,7 @@ def _run(config: ExperimentConfig, dist: DistInfo, device: torch.device, out_dir
                       log_freq=min(10, config.print_freq), max_bad_batches=config.max_bad_batches,
                       max_iters_per_epoch=config.max_iters_per_epoch,
                       num_workers=config.num_workers, amp=config.amp),
-        device, collate_fn=collate_tagged, dist_info=dist,
+        device, collate_fn=method.collate_fn, dist_info=dist,
         checkpoints=CheckpointManager(out_dir / "model", method.checkpoint_prefix,
                                       keep_last=config.keep_last_checkpoints),
         logger=logger, resolved_config=json.loads(json.dumps(config_to_dict(config))),

@@ -9,15 +9,21 @@ from pathlib import Path
 from torch import nn
 
 from s2hand.config import ExperimentConfig
+from s2hand.data import TaggedConcat, collate_tagged
 from s2hand.engine import MetricsLogger, freeze_module, load_parts
 from s2hand.methods.s2hand.task import HandTask, TaskSettings
 from s2hand.models import S2HandNet, build_model
+
+from .data import EvalSplit, build_eval_splits, build_train_dataset, prepare_synthetic
+from .folder_prep import prepare_folder
 
 log = logging.getLogger(__name__)
 
 
 class S2HandMethod:
     """:class:`~s2hand.experiment.method.Method` of S2HAND (the default ``method``)."""
+
+    collate_fn = staticmethod(collate_tagged)  # raw dicts -> HandBatch at the loader's edge
 
     def __init__(self, config: ExperimentConfig):
         self.config = config
@@ -82,3 +88,14 @@ class S2HandMethod:
 
     def build_task(self, out_dir: Path, logger: MetricsLogger | None) -> HandTask:
         return HandTask(self.task_settings(), out_dir, logger)
+
+    def prepare_data(self) -> bool:
+        generated = prepare_synthetic(self.config)
+        prepare_folder(self.config)  # detections on first use, cached; the datasets read the cache
+        return generated
+
+    def train_dataset(self) -> TaggedConcat:
+        return build_train_dataset(self.config)
+
+    def eval_splits(self) -> dict[str, EvalSplit]:
+        return build_eval_splits(self.config)

@@ -15,7 +15,8 @@ import torch
 from s2hand.cli.dhm_demo import main
 from s2hand.hand.deephandmesh import JOINT_NAMES, load_dhm_hand_model, preset_pose
 from s2hand.hand.deephandmesh.obj import read_obj
-from s2hand.models.deephandmesh import DeepHandMesh, save_dhm_checkpoint
+from s2hand.methods.deephandmesh.checkpoint import save_dhm_checkpoint
+from s2hand.models.deephandmesh import DeepHandMesh
 
 SMALL = ["--image-size", "32"]
 
@@ -50,7 +51,7 @@ def test_checkpoint_and_euler_file(tmp_path, capsys):
     euler.write_text(json.dumps(preset_pose("point").tolist()))
     assert main(["--euler", str(euler), "--checkpoint", str(ckpt), "--out",
                  str(tmp_path / "o"), *SMALL]) == 0
-    assert "loaded ours checkpoint" in capsys.readouterr().out
+    assert "loaded engine checkpoint" in capsys.readouterr().out
     record = json.loads((tmp_path / "o" / "joints.json").read_text())
     assert record["correctives"] is True
     expected = model.decode(torch.as_tensor(preset_pose("point"), dtype=torch.float32)[None])

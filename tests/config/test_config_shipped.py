@@ -109,5 +109,6 @@ def test_docs_describe_every_key():
     ]
     assert not missing, f"docs/configuration.md does not describe: {missing}"
     assert set(valid_keys()) == {"", "synthetic_data", "synthetic_data.scene", "augmentation",
-                                "folder"}
+                                 "folder", "deephandmesh", "deephandmesh.synthetic",
+                                 "deephandmesh.correctives"}
     assert len(valid_keys()[""]) == len(ExperimentConfig.model_fields)

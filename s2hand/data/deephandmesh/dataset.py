@@ -84,6 +84,10 @@ class DeepHandMeshDataset(Dataset):
         """Draw new depth views in each epoch (reproducibly)."""
         self.epoch = int(epoch)
 
+    def get_for_epoch(self, index: int, epoch: int) -> dict:
+        """Sample ``index`` with the depth views of ``epoch`` (what the engine's sampler asks)."""
+        return self._sample(index, int(epoch))
+
     def _crop(self, cam: KRTCamera, joints: np.ndarray, valid: np.ndarray,
               image_hw: tuple[int, int], path: Path) -> np.ndarray:
         uv = cam.project(joints[valid[:, 0] > 0])
@@ -93,6 +97,9 @@ class DeepHandMeshDataset(Dataset):
             raise DataError(f"{path}: cannot crop the hand in camera {cam.name}: {err}.") from None
 
     def __getitem__(self, index: int) -> dict:
+        return self._sample(index, self.epoch)
+
+    def _sample(self, index: int, epoch: int) -> dict:
         seq, cam_name, frame = self.samples[index]
         joints, valid = read_pts(self.layout.keypoints_path(frame), self.joint_names)
         image_path = self.layout.image_path(seq, cam_name, frame)
@@ -100,7 +107,7 @@ class DeepHandMeshDataset(Dataset):
         input_affine = self._crop(self.cameras[cam_name], joints, valid, image.shape[:2],
                                   image_path)
         img = warp(image.astype(np.float32), input_affine) / 255.0
-        rng = np.random.default_rng([self.seed, index, self.epoch])
+        rng = np.random.default_rng([self.seed, index, epoch])
         names = list(self.cameras)
         views = [names[i] for i in rng.choice(len(names), self.num_views, replace=False)]
         depth, affine = [], []

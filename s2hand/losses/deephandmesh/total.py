@@ -17,7 +17,12 @@ from s2hand.hand.deephandmesh.kinematics import skin_vertices
 from s2hand.losses.deephandmesh.depth import depth_map_loss, render_crop_depth
 from s2hand.losses.deephandmesh.joint import joint_l1_loss
 from s2hand.losses.deephandmesh.laplacian import uniform_laplacian_loss
-from s2hand.losses.deephandmesh.penetration import BoneSpheres, penetration_loss
+from s2hand.losses.deephandmesh.penetration import (
+    NON_RIGID_WEIGHT,
+    RIGID_WEIGHT,
+    BoneSpheres,
+    penetration_loss,
+)
 
 LAPLACIAN_WEIGHT = 5.0
 TERM_NAMES = ("joint", "depth", "penet", "lap")
@@ -53,14 +58,16 @@ def render_views(vertices: Tensor, faces: Tensor, cameras: Mapping[str, Tensor],
 def loss_terms(joints: Tensor, mesh: Tensor, bind_joints: Tensor, bind_vertices: Tensor,
                faces: Tensor, segmentation: Tensor, gt_joints: Tensor, valid: Tensor,
                gt_depth: Tensor, cameras: Mapping[str, Tensor], spheres: BoneSpheres,
-               laplacian: Tensor) -> dict[str, Tensor]:
+               laplacian: Tensor, rigid_weight: float = RIGID_WEIGHT,
+               non_rigid_weight: float = NON_RIGID_WEIGHT) -> dict[str, Tensor]:
     """The four unreduced terms of one training batch.
 
     Args:
         joints ``(B, J, 3)``, mesh ``(B, V, 3)``: train-mode outputs (world mm);
         bind_joints ``(J, 3)``, bind_vertices ``(B, V, 3)``: see :func:`bind_mesh`;
         gt_joints ``(B, J, 3)``, valid ``(B, J, 1)``; gt_depth ``(B, N, S, S)`` cropped depth
-        maps of the ``N`` views; cameras as :func:`render_views`.
+        maps of the ``N`` views; cameras as :func:`render_views`;
+        rigid_weight, non_rigid_weight: of the penetration parts (original 1 and 5).
     Returns:
         ``joint (B, J, 3)``, ``depth (B, 1, S, S)``, ``penet (B,)``, ``lap (B, V)``.
     """
@@ -69,15 +76,17 @@ def loss_terms(joints: Tensor, mesh: Tensor, bind_joints: Tensor, bind_vertices:
         "joint": joint_l1_loss(joints, gt_joints, valid),
         "depth": depth_map_loss(rendered, gt_depth),
         "penet": penetration_loss(joints, mesh, bind_joints, bind_vertices, segmentation,
-                                  spheres),
+                                  spheres, rigid_weight, non_rigid_weight),
         "lap": uniform_laplacian_loss(mesh, laplacian),
     }
 
 
-def total_loss(terms: Mapping[str, Tensor],
-               laplacian_weight: float = LAPLACIAN_WEIGHT) -> tuple[Tensor, dict[str, Tensor]]:
+def total_loss(terms: Mapping[str, Tensor], laplacian_weight: float = LAPLACIAN_WEIGHT,
+               joint_weight: float = 1.0,
+               depth_weight: float = 1.0) -> tuple[Tensor, dict[str, Tensor]]:
     """``(L, {name: mean})`` from :func:`loss_terms`' output (the means are the logged values,
-    the Laplacian's before its weight)."""
+    before their weights). The original weighs joint and depth by 1 and the Laplacian by 5."""
     means = {name: terms[name].mean() for name in TERM_NAMES}
-    weights = {"joint": 1.0, "depth": 1.0, "penet": 1.0, "lap": laplacian_weight}
+    weights = {"joint": joint_weight, "depth": depth_weight, "penet": 1.0,
+               "lap": laplacian_weight}
     return torch.stack([weights[n] * means[n] for n in TERM_NAMES]).sum(), means

@@ -70,12 +70,15 @@ class DeepHandMesh(nn.Module):
         align_joints: joints of the Kabsch root in training (the original's palm joints).
         dtype: of the parameters and the hand-model buffers. Build with ``torch.float64`` for
             float64 work: ``.double()`` of a float32 model keeps the float32-rounded template.
+        backbone_kind, backbone_input_size: see :class:`BackboneNet` (``"resnet50"``: the
+            original).
     """
 
     def __init__(self, hand_model: DHMHandModel | str | Path | None = None,
                  backbone: bool = True, align_joints: tuple[int, ...] = ALIGN_JOINTS,
                  id_code_dim: int = ID_CODE_DIM, feat_dim: int = FEATURE_DIM,
-                 dtype: torch.dtype = torch.float32) -> None:
+                 dtype: torch.dtype = torch.float32, backbone_kind: str = "resnet50",
+                 backbone_input_size: int | None = None) -> None:
         super().__init__()
         if not isinstance(hand_model, DHMHandModel):
             hand_model = load_dhm_hand_model(hand_model)
@@ -85,7 +88,9 @@ class DeepHandMesh(nn.Module):
         num_joints, num_vertices = hand_model.num_joints, hand_model.num_vertices
         # A fixed random input, saved in checkpoints (one per trained subject).
         self.register_buffer("id_code", torch.randn(id_code_dim))
-        self.backbone_net = BackboneNet(feat_dim) if backbone else None
+        self.backbone_net = (BackboneNet(feat_dim, kind=backbone_kind,
+                                         input_size=backbone_input_size)
+                             if backbone else None)
         self.pose_net = PoseNet(torch.as_tensor(hand_model.dof), feat_dim)
         self.skeleton_refine_net = SkeletonRefineNet(num_joints, id_code_dim)
         self.skin_refine_net = SkinRefineNet(num_joints, num_vertices, id_code_dim)
@@ -125,6 +130,11 @@ class DeepHandMesh(nn.Module):
         if gt_joints is None or gt_joints.shape != euler.shape:
             raise ValueError(f"training mode needs gt_joints of shape {tuple(euler.shape)}, got "
                              f"{None if gt_joints is None else tuple(gt_joints.shape)}")
+        return self._pose(euler, gt_joints)
+
+    def pose_aligned(self, euler: Tensor, gt_joints: Tensor) -> DHMOutput:
+        """Pose from given ``(B, J, 3)`` angles with the training root (the Kabsch fit to
+        ``gt_joints (B, J, 3)``): e.g. ground-truth angles, to evaluate the hand model alone."""
         return self._pose(euler, gt_joints)
 
     def decode(self, euler: Tensor) -> DHMOutput:

@@ -14,6 +14,10 @@ import torch
 from torch import Tensor, nn
 
 from s2hand.models.deephandmesh.resnet import ResNetBackbone
+from s2hand.models.small_encoder import SmallConvEncoder
+
+#: Image backbones of :class:`BackboneNet` (config key ``deephandmesh.backbone``).
+BACKBONES = ("resnet50", "small-cnn")
 
 
 def make_linear_layers(dims: list[int], relu_final: bool = True) -> nn.Sequential:
@@ -31,15 +35,28 @@ def make_linear_layers(dims: list[int], relu_final: bool = True) -> nn.Sequentia
 
 class BackboneNet(nn.Module):
     """``(B, 3, H, W)`` in [0, 1] (no mean/std normalisation) -> ``(B, feat_dim)``:
-    ResNet-50, global average pooling, ``Linear(2048, feat_dim) + ReLU``."""
+    ResNet-50, global average pooling, ``Linear(2048, feat_dim) + ReLU``.
 
-    def __init__(self, feat_dim: int = 512, depth: int = 50) -> None:
+    ``kind="small-cnn"`` (not in the original; CPU-sized runs) puts s2hand's
+    :class:`~s2hand.models.small_encoder.SmallConvEncoder` (optionally resizing to
+    ``input_size``) in place of the ResNet, under the attribute ``encoder``.
+    """
+
+    def __init__(self, feat_dim: int = 512, depth: int = 50, kind: str = "resnet50",
+                 input_size: int | None = None) -> None:
         super().__init__()
-        self.resnet = ResNetBackbone(depth)
-        self.fc = make_linear_layers([self.resnet.out_channels, feat_dim])
+        if kind not in BACKBONES:
+            raise ValueError(f"backbone must be one of {BACKBONES}, got {kind!r}")
+        self.resnet = ResNetBackbone(depth) if kind == "resnet50" else None
+        self.encoder = SmallConvEncoder(input_size) if kind == "small-cnn" else None
+        channels = (self.resnet.out_channels if self.resnet is not None
+                    else SmallConvEncoder.out_features)
+        self.fc = make_linear_layers([channels, feat_dim])
 
     def forward(self, img: Tensor) -> Tensor:
-        return self.fc(self.resnet(img).mean(dim=(2, 3)))
+        if self.resnet is not None:
+            return self.fc(self.resnet(img).mean(dim=(2, 3)))
+        return self.fc(self.encoder(img)[0])
 
 
 class PoseNet(nn.Module):

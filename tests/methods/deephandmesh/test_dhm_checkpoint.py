@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 import torch
 
+from s2hand.engine import CheckpointError
 from s2hand.hand.deephandmesh import load_dhm_hand_model
-from s2hand.models.deephandmesh import (
-    DeepHandMesh,
+from s2hand.methods.deephandmesh.checkpoint import (
     DHMCheckpointError,
     load_dhm_checkpoint,
     save_dhm_checkpoint,
 )
+from s2hand.models.deephandmesh import DeepHandMesh
 
 # The original's trained keys and shapes (deephandmesh.md §12), V = vertices.
 ORIGINAL_HEADS = {
@@ -123,9 +124,11 @@ def test_unreadable_and_unsafe_files(tmp_path, hand):
 
 def test_own_and_engine_formats(trained, hand, tmp_path):
     light = DeepHandMesh(hand, backbone=False)
-    path = save_dhm_checkpoint(trained, tmp_path / "dhm.pt", {"note": "test"})
+    path = save_dhm_checkpoint(trained, tmp_path / "dhm.pt", {"note": "test"}, epoch=3)
+    assert torch.load(path, weights_only=True)["format"] == "s2hand-engine/1"  # one format
     info = load_dhm_checkpoint(light, path)
-    assert info["kind"] == "ours" and info["metadata"]["note"] == "test"
+    assert info["kind"] == "engine" and info["metadata"]["note"] == "test"
+    assert info["epoch"] == 3
     assert info["metadata"]["num_vertices"] == hand.num_vertices
     euler = torch.rand(1, 22, 3)
     torch.testing.assert_close(light.decode(euler).mesh, trained.decode(euler).mesh)
@@ -134,3 +137,19 @@ def test_own_and_engine_formats(trained, hand, tmp_path):
     other = DeepHandMesh(hand, backbone=False)
     assert load_dhm_checkpoint(other, tmp_path / "latest.t7")["kind"] == "engine"
     torch.testing.assert_close(other.decode(euler).mesh, trained.decode(euler).mesh)
+
+
+def test_errors_are_the_engines_checkpoint_error(hand, tmp_path):
+    assert issubclass(DHMCheckpointError, CheckpointError)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_dhm_checkpoint(DeepHandMesh(hand, backbone=False), tmp_path / "none.pt")
+
+
+def test_first_release_model_files_still_load(trained, hand, tmp_path):
+    state = {k: v.detach().cpu() for k, v in trained.state_dict().items()}
+    torch.save({"format": "s2hand-deephandmesh/1", "model": state, "metadata": {"a": 1}},
+               tmp_path / "old.pt")
+    light = DeepHandMesh(hand, backbone=False)
+    assert load_dhm_checkpoint(light, tmp_path / "old.pt")["metadata"] == {"a": 1}
+    euler = torch.rand(1, 22, 3)
+    torch.testing.assert_close(light.decode(euler).mesh, trained.decode(euler).mesh)

@@ -1,16 +1,20 @@
-"""DeepHandMesh weights: the released ``snapshot_{E}.pth.tar`` files, engine checkpoints and
-our own model file.
+"""DeepHandMesh weights through the engine's checkpoint machinery (:mod:`s2hand.engine.checkpoint`):
+one reader (``read_checkpoint``, ``weights_only=True``), one error (``CheckpointError``), one
+file format (``s2hand-engine/1``, what training writes and :func:`save_dhm_checkpoint` writes).
+
+Readable kinds:
 
 * original (deephandmesh.md §12): ``{'epoch', 'network', 'optimizer'}`` with ``network`` a
   ``DataParallel`` state dict (``module.`` prefixes) that also holds the loss buffers
   ``penet_loss.segmentation (V,)`` and ``lap_loss.laplacian (V, V)``; these are dropped
   (the segmentation comes from the hand model, the Laplacian is rebuilt from the faces);
-* engine (``s2hand.engine``): ``{'format': 's2hand-engine/1', 'model': state_dict, ...}``;
-* ours: ``{'format': 's2hand-deephandmesh/1', 'model': state_dict, 'metadata': {...}}``,
-  written atomically by :func:`save_dhm_checkpoint`.
+* engine: ``{'format': 's2hand-engine/1', 'model': state_dict, ...}`` (training checkpoints
+  such as ``model/latest.t7``, and :func:`save_dhm_checkpoint`'s files);
+* ``{'format': 's2hand-deephandmesh/1', 'model', 'metadata'}``, the model files of the first
+  DeepHandMesh release (read only).
 
-Every file is read with ``torch.load(weights_only=True)``. A model built without the backbone
-ignores ``backbone_net.*``. Mismatches raise :class:`DHMCheckpointError`, one paragraph naming
+A model built without the backbone ignores ``backbone_net.*``. Mismatches raise
+:class:`DHMCheckpointError` (a :class:`~s2hand.engine.CheckpointError`), one paragraph naming
 the keys and shapes.
 """
 
@@ -23,51 +27,46 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from s2hand.engine.checkpoint import CHECKPOINT_FORMAT as ENGINE_FORMAT
-from s2hand.engine.checkpoint import atomic_torch_save
-from s2hand.engine.load_failure import load_failure_reason
+from s2hand.engine.checkpoint import (
+    CHECKPOINT_FORMAT,
+    CheckpointError,
+    read_checkpoint,
+    save_model_checkpoint,
+)
 from s2hand.models.deephandmesh.model import DeepHandMesh
 
-DHM_MODEL_FORMAT = "s2hand-deephandmesh/1"
+LEGACY_MODEL_FORMAT = "s2hand-deephandmesh/1"
 DATA_PARALLEL_PREFIX = "module."
 LOSS_BUFFERS = ("penet_loss.segmentation", "lap_loss.laplacian")
 BACKBONE_PREFIX = "backbone_net."
 _LIST_LIMIT = 6
 
 
-class DHMCheckpointError(ValueError):
+class DHMCheckpointError(CheckpointError):
     """A DeepHandMesh checkpoint cannot be read or does not fit the model."""
 
 
 def read_dhm_checkpoint(path: str | Path) -> dict[str, Any]:
-    """The raw dict of any of the three kinds, loaded safely to CPU."""
-    path = Path(path)
-    if not path.is_file():
-        raise DHMCheckpointError(f"checkpoint {path} does not exist (expected an original "
-                                 "snapshot_{E}.pth.tar or a file written by s2hand)")
+    """The raw dict of any of the readable kinds (the engine's safe reader)."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - every unpickling failure is reported alike
-        raise DHMCheckpointError(f"checkpoint {path} could not be read safely "
-                                 f"(torch.load with weights_only=True): "
-                                 f"{load_failure_reason(exc)}") from exc
-    if not isinstance(state, dict):
-        raise DHMCheckpointError(f"checkpoint {path} holds a {type(state).__name__}, expected "
-                                 "a dict with 'network' (original) or 'model' (s2hand)")
-    return state
+        return read_checkpoint(path)
+    except CheckpointError as err:
+        raise DHMCheckpointError(f"{err} (expected an original snapshot_{{E}}.pth.tar or a "
+                                 "file written by s2hand; read with weights_only=True)") from None
 
 
 def model_state(state: Mapping[str, Any], path: str | Path) -> tuple[dict[str, Tensor], str]:
-    """``(state dict in our key names, kind)`` with kind ``original``, ``engine`` or ``ours``;
+    """``(state dict in our key names, kind)`` with kind ``original`` or ``engine``;
     ``module.`` prefixes and the loss buffers are removed."""
     fmt = state.get("format")
-    if fmt in (DHM_MODEL_FORMAT, ENGINE_FORMAT) and isinstance(state.get("model"), Mapping):
-        return dict(state["model"]), "ours" if fmt == DHM_MODEL_FORMAT else "engine"
+    if fmt in (LEGACY_MODEL_FORMAT, CHECKPOINT_FORMAT) and isinstance(state.get("model"),
+                                                                     Mapping):
+        return dict(state["model"]), "engine"
     network = state.get("network")
     if not isinstance(network, Mapping):
         raise DHMCheckpointError(f"checkpoint {path} has neither 'network' (an original "
                                  f"DeepHandMesh snapshot) nor a 'model' with format "
-                                 f"{DHM_MODEL_FORMAT!r} or {ENGINE_FORMAT!r}; its keys: "
+                                 f"{CHECKPOINT_FORMAT!r}; its keys: "
                                  f"{sorted(map(str, state))[:_LIST_LIMIT]}")
     out = {}
     for key, value in network.items():
@@ -91,7 +90,7 @@ def load_state_into(model: DeepHandMesh, weights: Mapping[str, Tensor], source: 
         problems.append(f"{len(missing)} missing keys, e.g. {missing[:_LIST_LIMIT]}")
     if unexpected:
         problems.append(f"{len(unexpected)} unexpected keys, e.g. {unexpected[:_LIST_LIMIT]} "
-                        "(another architecture?)")
+                        "(another architecture or backbone?)")
     if shapes:
         problems.append(f"shape mismatches: {'; '.join(shapes[:_LIST_LIMIT])}")
         key = "skin_refine_net.fc_id.2.bias"
@@ -111,7 +110,7 @@ def load_state_into(model: DeepHandMesh, weights: Mapping[str, Tensor], source: 
 
 
 def load_dhm_checkpoint(model: DeepHandMesh, path: str | Path) -> dict[str, Any]:
-    """Load any of the three kinds into ``model``; returns ``{'kind', 'epoch', 'metadata'}``."""
+    """Load any readable kind into ``model``; returns ``{'kind', 'epoch', 'metadata'}``."""
     state = read_dhm_checkpoint(path)
     weights, kind = model_state(state, path)
     load_state_into(model, weights, str(path))
@@ -120,12 +119,10 @@ def load_dhm_checkpoint(model: DeepHandMesh, path: str | Path) -> dict[str, Any]
 
 
 def save_dhm_checkpoint(model: DeepHandMesh, path: str | Path,
-                        metadata: Mapping[str, Any] | None = None) -> Path:
-    """Write ``{'format', 'model', 'metadata'}`` (plain values only, ``weights_only``-safe);
-    the hand model's name, vertex count and joint names go into the metadata."""
+                        metadata: Mapping[str, Any] | None = None, epoch: int = 0) -> Path:
+    """The model's weights in the engine format (atomically); the hand model's name, vertex
+    count and joint names go into the metadata (plain values only)."""
     info = {"hand_model": model.hand_model.name,
             "num_vertices": model.hand_model.num_vertices,
             "joint_names": list(model.hand_model.joint_names), **dict(metadata or {})}
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    return atomic_torch_save({"format": DHM_MODEL_FORMAT, "model": state, "metadata": info},
-                             path)
+    return save_model_checkpoint(model, path, epoch, info)

@@ -1,0 +1,196 @@
+"""DeepHandMesh's corrective ablation (the paper's "effect of identity- and pose-dependent
+correctives"): train, then report, the four variants of a config
+
+    a  plain skinning            (no corrective learned)
+    b  + skeleton corrective
+    c  + identity skin corrective
+    d  + pose skin corrective    (the full model)
+
+``python scripts/dhm_ablation.py train --config configs/DeepHandMesh/cpu_demo.json --out DIR``
+runs ``examples/train.py`` once per variant (sequentially) into ``DIR/<variant>``;
+``python scripts/dhm_ablation.py report --out DIR --table T.md --figure F.png`` reads their
+test scores and checkpoints and writes the table and a figure of meshes coloured by error.
+Exit status: 0 done, 1 a training or the report failed, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+VARIANTS = {
+    "a": ("plain skinning", {"skeleton": False, "identity": False, "pose": False}),
+    "b": ("+ skeleton corrective", {"skeleton": True, "identity": False, "pose": False}),
+    "c": ("+ identity skin corrective", {"skeleton": True, "identity": True, "pose": False}),
+    "d": ("+ pose skin corrective", {"skeleton": True, "identity": True, "pose": True}),
+}
+REPO = Path(__file__).resolve().parents[1]
+# (score key, column title) of the table, all from the last test pass's scores.json.
+COLUMNS = (
+    ("vertex_error_gt_pose_mm", "vertex → GT surface, GT pose (mm)"),
+    ("vertex_error_mm", "vertex → GT surface, network pose (mm)"),
+    ("joint_error_mm", "joint error (mm)"),
+    ("depth_error_mm", "depth error, mean (mm)"),
+    ("depth_error_median_mm", "depth error, median (mm)"),
+    ("depth_iou", "depth IoU"),
+    ("bone_length_error_mm", "bone-length error (mm)"),
+)
+ERROR_RANGE_MM = 3.0  # colour scale of the figure
+
+
+def train(args: argparse.Namespace) -> int:
+    for name in args.variants:
+        out = args.out / name
+        sets = [f"deephandmesh.correctives.{k}={str(v).lower()}"
+                for k, v in VARIANTS[name][1].items()]
+        sets += [f"base_out_path={out}"] + [f"deephandmesh.root={args.root}"] * bool(args.root)
+        sets += args.set
+        cmd = [sys.executable, str(REPO / "examples" / "train.py"), "--config_json",
+               str(args.config)] + [x for s in sets for x in ("--set", s)]
+        print(f"[{time.strftime('%H:%M:%S')}] variant {name}: {' '.join(cmd)}", flush=True)
+        started = time.perf_counter()
+        code = subprocess.call(cmd)
+        print(f"[{time.strftime('%H:%M:%S')}] variant {name}: exit {code} after "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
+        if code != 0:
+            return 1
+    return 0
+
+
+def _scores(folder: Path) -> tuple[dict, dict]:
+    scores = json.loads((folder / "scores.json").read_text())
+    summary = json.loads((folder / "summary.json").read_text())
+    return scores, summary
+
+
+def table(out: Path, variants: list[str]) -> str:
+    """Markdown table of the variants' final test scores (and the untrained model's)."""
+    head = "| variant | " + " | ".join(t for _, t in COLUMNS) + " | training (s) |"
+    lines = [head, "|" + "---|" * (len(COLUMNS) + 2)]
+    for name in variants:
+        scores, summary = _scores(out / name)
+        cells = [f"{scores[k]:.3f}" if k in scores else "—" for k, _ in COLUMNS]
+        lines.append(f"| ({name}) {VARIANTS[name][0]} | " + " | ".join(cells)
+                     + f" | {summary['wall_seconds']:.0f} |")
+    scores, _ = _scores(out / variants[0])
+    template = scores["bone_length_error_template_mm"]
+    lines.append(f"\nBone-length error of the template (no skeleton corrective): "
+                 f"{template:.3f} mm. Test samples: {scores['num_samples']}.")
+    return "\n".join(lines) + "\n"
+
+
+def _load(folder: Path):  # noqa: ANN202 - (method, model) of a trained variant
+    from s2hand.config import load_config
+    from s2hand.experiment.method import build_method
+    from s2hand.methods.deephandmesh.checkpoint import load_dhm_checkpoint
+
+    method = build_method(load_config(folder / "config.json", check_paths=False))
+    model = method.build_model()
+    load_dhm_checkpoint(model, folder / "model" / "latest.t7")
+    return method, model.eval()
+
+
+def figure(out: Path, variants: list[str], path: Path) -> str:
+    """Meshes of one held-out frame posed with its GT angles, coloured by the distance of
+    each vertex to the GT surface; returns the caption's frame description."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    from s2hand.cli.dhm_demo import WRIST_FRAME_VIEWS
+    from s2hand.evaluation.surface import point_to_surface_distance
+    from s2hand.outputs import atomic_write_bytes
+    from s2hand.render.views import render_views
+
+    rows, gt_info = [], None
+    for name in variants:
+        method, model = _load(out / name)
+        gt = method.eval_splits()["DeepHandMesh"].ground_truth
+        if gt_info is None:
+            test = set(method.test_sequences())
+            candidates = [i for (seq, _), i in gt.index.items() if seq in test]
+            row = max(candidates, key=lambda i: np.abs(gt.euler[i]).sum())
+            seq, frame = next(k for k, i in gt.index.items() if i == row)
+            gt_info = (row, seq, frame)
+        row = gt_info[0]
+        with torch.no_grad():
+            euler = torch.as_tensor(gt.euler[row : row + 1], dtype=torch.float32)
+            joints = torch.as_tensor(gt.joints[row : row + 1], dtype=torch.float32)
+            world = model.pose_aligned(euler, joints).mesh[0].numpy()
+            local = model.decode(euler).mesh
+        err = point_to_surface_distance(world, gt.vertices[row], gt.faces)
+        rows.append((name, local, err))
+    cmap = plt.get_cmap("inferno")
+    views = {k: WRIST_FRAME_VIEWS[k] for k in ("back", "palm")}
+    fig, axes = plt.subplots(len(views), len(rows), squeeze=False,
+                             figsize=(2.6 * len(rows), 2.6 * len(views) + 0.6))
+    faces = torch.as_tensor(model.hand_model.faces)
+    for c, (name, local, err) in enumerate(rows):
+        colours = torch.as_tensor(cmap(np.clip(err / ERROR_RANGE_MM, 0, 1))[:, :3],
+                                  dtype=torch.float32)
+        images = render_views(local, faces, views, colors=colours, image_size=200).numpy()
+        for r, view in enumerate(views):
+            ax = axes[r, c]
+            ax.imshow(images[0, r])
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"({name}) {VARIANTS[name][0]}\nmean {err.mean():.2f} mm",
+                             fontsize=8)
+            if c == 0:
+                ax.set_ylabel(view, fontsize=9)
+    mappable = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, ERROR_RANGE_MM))
+    fig.colorbar(mappable, ax=axes.ravel().tolist(), orientation="horizontal", fraction=0.05,
+                 label="distance of the vertex to the ground-truth surface (mm)")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
+    return f"sequence {gt_info[1]}, frame {gt_info[2]}"
+
+
+def report(args: argparse.Namespace) -> int:
+    text = table(args.out, args.variants)
+    print(text)
+    if args.table is not None:
+        args.table.write_text(text)
+    if args.figure is not None:
+        print("figure:", figure(args.out, args.variants, args.figure), "->", args.figure)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("train", help="train the variants one after the other")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--root", type=Path, default=None, help="override deephandmesh.root")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="further config overrides for every variant (repeatable)")
+    p.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=sorted(VARIANTS))
+    p = sub.add_parser("report", help="table and figure from the trained variants")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=sorted(VARIANTS))
+    p.add_argument("--table", type=Path, default=None, help="also write the table here")
+    p.add_argument("--figure", type=Path, default=None, help="PNG of meshes coloured by error")
+    args = parser.parse_args(argv)
+    missing = [str(args.out / v) for v in args.variants if not (args.out / v).is_dir()]
+    if args.command == "report" and missing:
+        print(f"dhm_ablation: no trained variant in {', '.join(missing)}; run 'train' first",
+              file=sys.stderr)
+        return 2
+    return train(args) if args.command == "train" else report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
