@@ -23,9 +23,9 @@ from tqdm import tqdm
 
 from s2hand.cli.errors import run_reporting_errors
 from s2hand.cli.interrupts import run_interruptible
+from s2hand.data.camera import DEFAULT_FOV_DEG, image_intrinsics
 from s2hand.data.errors import DataError
 from s2hand.data.io import read_image
-from s2hand.predict.camera import DEFAULT_FOV_DEG, image_intrinsics
 from s2hand.predict.inputs import InputError, collect_sources, read_hands_json, video_frames
 from s2hand.predict.pipeline import METHODS, Predictor
 

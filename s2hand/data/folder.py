@@ -5,7 +5,7 @@ image index, video frames and the 2D detections of ``s2hand-detect``'s machinery
 class reads that cache. Per image the best detected hand is used when it is confident
 (``min_joints`` joints found, mean confidence of the found joints >= ``min_confidence``),
 else the image is skipped and counted in the log. The hand is cropped exactly as
-``s2hand-predict`` crops it (:func:`s2hand.predict.hand_crop.crop_hand`: square box of the
+``s2hand-predict`` crops it (:func:`s2hand.data.hand_crop.crop_hand`: square box of the
 detected keypoints, side 4x the half extent plus ``crop_margin``, to 224x224, with
 ``K_crop = A K``); training crops add centre noise (``crop_jitter``). Left hands are mirrored
 (or skipped). Every ``holdout_every``-th usable image is the evaluation split.
@@ -30,9 +30,16 @@ from s2hand.data.detections import read_detections
 from s2hand.data.errors import DataError
 from s2hand.data.folder_index import FolderItem, read_intrinsics
 from s2hand.data.io import load_json, read_image
-from s2hand.data.sample import SkipCounter, SkippingDataset, f32, image_tensor, sample_rng
-from s2hand.predict.camera import image_intrinsics
-from s2hand.predict.hand_crop import crop_hand
+from s2hand.data.sample import (
+    SkipCounter,
+    SkippingDataset,
+    checked_queries,
+    f32,
+    image_tensor,
+    sample_rng,
+)
+from s2hand.data.camera import image_intrinsics
+from s2hand.data.hand_crop import crop_hand
 
 if TYPE_CHECKING:
     from s2hand.data.loading import DatasetOptions
@@ -105,13 +112,8 @@ class FolderDataset(SkippingDataset):
 
     def __init__(self, root: str | Path, split: str, queries: Iterable[str],
                  settings: FolderSettings, on_bad_image: str = "fail", seed: int = 0):
-        if split not in ("training", "evaluation"):
-            raise ValueError(f"Folder split must be 'training' or 'evaluation', got {split!r}")
-        self.queries = frozenset(queries)
-        unknown = self.queries - QUERIES
-        if unknown:
-            raise ValueError(f"Folder queries {sorted(unknown)} are not provided (valid: "
-                             f"{sorted(QUERIES)}): the folder has no labels")
+        self.queries = checked_queries("Folder", split, queries, QUERIES,
+                                       ": the folder has no labels")
         self.root, self.split, self.settings, self.seed = Path(root), split, settings, seed
         self._skip = SkipCounter(on_bad_image)
         items = list(settings.items)

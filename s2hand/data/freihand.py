@@ -30,6 +30,7 @@ from s2hand.data.sample import (
     BadImagePolicy,
     SkipCounter,
     SkippingDataset,
+    checked_queries,
     f32,
     image_tensor,
     sample_rng,
@@ -79,13 +80,7 @@ class FreiHandDataset(SkippingDataset):
                  semi_ratio: float | None = None, on_bad_image: BadImagePolicy = "fail",
                  detections_file: str | Path | None = None, seed: int = 0):
         self.root = Path(root)
-        if split not in ("training", "evaluation"):
-            raise ValueError(f"FreiHAND split must be 'training' or 'evaluation', got {split!r}")
-        self.queries = frozenset(queries)
-        unknown = self.queries - QUERIES
-        if unknown:
-            raise ValueError(f"unknown FreiHAND queries {sorted(unknown)}; valid: "
-                             f"{sorted(QUERIES)}")
+        self.queries = checked_queries("FreiHAND", split, queries, QUERIES)
         self.versions = tuple(versions) if split == "training" else ("gs",)
         bad = [v for v in self.versions if v not in VERSIONS]
         if bad or not self.versions:

@@ -35,6 +35,7 @@ from s2hand.data.sample import (
     BadImagePolicy,
     SkipCounter,
     SkippingDataset,
+    checked_queries,
     f32,
     image_tensor,
     sample_rng,
@@ -129,18 +130,12 @@ class HO3DDataset(SkippingDataset):
                  crop: CropParams = CropParams(), min_crop_joints: int = 4,
                  min_crop_conf: float = 0.2, on_bad_image: BadImagePolicy = "fail",
                  seed: int = 0):
-        if split not in SPLIT_DIRS:
-            raise ValueError(f"HO3D split must be 'training' or 'evaluation', got {split!r}")
+        self.queries = checked_queries("HO3D", split, queries, QUERIES,
+                                       "; the original returns them but never uses them.")
         if version not in ("v2", "v3"):
             raise ValueError(f"HO3D version must be 'v2' or 'v3', got {version!r}")
         if crop_source not in ("detections", "gt"):
             raise ValueError(f"crop_source must be 'detections' or 'gt', got {crop_source!r}")
-        self.queries = frozenset(queries)
-        unknown = self.queries - QUERIES
-        if unknown:
-            raise ValueError(f"HO3D queries {sorted(unknown)} are not provided (valid: "
-                             f"{sorted(QUERIES)}); the original returns them but never uses "
-                             "them.")
         self.root, self.split, self.version = Path(root), split, version
         self.augment = (split == "training") if augment is None else augment
         self.crop_source, self.crop = crop_source, crop

@@ -4,7 +4,7 @@ the skip-or-fail policy for unreadable images."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 import numpy as np
@@ -16,6 +16,23 @@ from s2hand.data.errors import CorruptImageError
 BadImagePolicy = Literal["fail", "skip"]
 # How many following samples are tried before giving up when images are unreadable.
 MAX_SKIP = 16
+
+
+def checked_queries(dataset: str, split: str, queries: Iterable[str], valid: frozenset[str],
+                    why: str = "") -> frozenset[str]:
+    """``queries`` as a set, after checking ``split`` and that every query is in ``valid``.
+
+    Raises ``ValueError`` naming the dataset, the bad split or queries, and ``why`` they are not
+    provided.
+    """
+    if split not in ("training", "evaluation"):
+        raise ValueError(f"{dataset} split must be 'training' or 'evaluation', got {split!r}")
+    chosen = frozenset(queries)
+    unknown = chosen - valid
+    if unknown:
+        raise ValueError(f"{dataset} queries {sorted(unknown)} are not provided (valid: "
+                         f"{sorted(valid)}){why}")
+    return chosen
 
 
 def sample_rng(seed: int, idx: int) -> np.random.Generator:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from s2hand.data.hand_crop import CropError, HandCrop, crop_hand, unmirror_points
 from s2hand.detect.detection import Detector, HandDetection
 from s2hand.hand import ManoLayer
 from s2hand.predict.fit import fit_hand
-from s2hand.predict.hand_crop import CropError, HandCrop, crop_hand, unmirror_points
 from s2hand.predict.inputs import GivenHand
 from s2hand.predict.network import NetworkPredictor, as_fit_start
 from s2hand.predict.overlay import overlay_picture

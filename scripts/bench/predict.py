@@ -16,13 +16,13 @@ from pathlib import Path
 
 import torch
 
+from s2hand.data.camera import image_intrinsics
 from s2hand.data.io import read_image
 from s2hand.detect import build_detector
 from s2hand.detect.open_hand_render import render_open_hand
 from s2hand.engine import save_model_checkpoint
 from s2hand.hand import ManoLayer
 from s2hand.models import build_model
-from s2hand.predict.camera import image_intrinsics
 from s2hand.predict.network import NetworkPredictor
 from s2hand.predict.pipeline import Predictor
 

@@ -21,11 +21,11 @@ import torch
 
 from s2hand.config import ConfigError, load_config
 from s2hand.data.errors import DataError
+from s2hand.data.hand_crop import unmirror_points
 from s2hand.engine.checkpoint import CheckpointError
 from s2hand.evaluation import evaluate_predictions
 from s2hand.experiment.data import build_eval_splits
 from s2hand.experiment.method import build_method
-from s2hand.predict.hand_crop import unmirror_points
 
 KEYS = {"xyz_mean3d": "MPJPE (cm)", "xyz_al_mean3d": "PA-MPJPE (cm)",
         "mesh_al_mean3d": "PA-MPVPE (cm)"}

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
+from s2hand.data.camera import image_intrinsics
+from s2hand.data.hand_crop import CropError, crop_hand, unmirror_points
 from s2hand.data.synthetic import generate_synthetic
 from s2hand.hand import ManoLayer
-from s2hand.predict.camera import image_intrinsics
 from s2hand.predict.fit import fit_hand
-from s2hand.predict.hand_crop import CropError, crop_hand, unmirror_points
 
 
 @pytest.fixture(scope="module")
