@@ -13,9 +13,9 @@ a ``build(root, split, queries, options)`` classmethod), add a ``texture_con`` r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 # Evaluation ground truth (evaluation.md §1-2): FreiHAND and HO3D both release it as these files
 # in the dataset root.

@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from s2hand.data.camera import image_intrinsics
 from s2hand.data.crop import CropParams
 from s2hand.data.detections import read_detections
 from s2hand.data.errors import DataError
 from s2hand.data.folder_index import FolderItem, read_intrinsics
+from s2hand.data.hand_crop import crop_hand
 from s2hand.data.io import load_json, read_image
 from s2hand.data.sample import (
     SkipCounter,
@@ -38,8 +40,6 @@ from s2hand.data.sample import (
     image_tensor,
     sample_rng,
 )
-from s2hand.data.camera import image_intrinsics
-from s2hand.data.hand_crop import crop_hand
 
 if TYPE_CHECKING:
     from s2hand.data.loading import DatasetOptions

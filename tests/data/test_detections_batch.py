@@ -4,9 +4,9 @@ import torch
 from torch.utils.data import TensorDataset
 
 from s2hand.data import (
-    controlled_subset,
     Detections,
     DetectionsError,
+    controlled_subset,
     normalize_batch,
     read_detections,
     write_detections,

@@ -8,8 +8,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
-
 from data_fixtures import write_freihand, write_ho3d
+
 from s2hand.data import CorruptImageError, DataError, FreiHandDataset, HO3DDataset
 from s2hand.data.batch import normalize_batch
 

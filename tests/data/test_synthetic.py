@@ -90,7 +90,8 @@ def test_freihand_augmented_geometry(synth_frei, layer):
     b = normalize_batch(torch.utils.data.default_collate([ds[i] for i in range(4)]), "FreiHand")
     faces = layer.faces.numpy()
     for k in range(4):
-        mesh = _mesh_mask(b.gt_vertices[k].double().numpy(), faces, b.intrinsics[k].double().numpy())
+        mesh = _mesh_mask(b.gt_vertices[k].double().numpy(), faces,
+                          b.intrinsics[k].double().numpy())
         mask = b.gt_masks[k, 0].numpy() > 0.5
         assert (mask & mesh).sum() / (mask | mesh).sum() > 0.9
         assert np.abs(_centroid(mask) - _centroid(mesh)).max() < 0.3
