@@ -75,11 +75,19 @@ def pnp_starts(layer: ManoLayer, keypoints: np.ndarray, K: np.ndarray) -> list[F
 
 def fit_hand(layer: ManoLayer, keypoints: np.ndarray, K: np.ndarray,
              extra_starts: list[FitStart] = (), steps: int = FIT_STEPS,
-             refine_shape: bool = True) -> tuple[RefineResult, float]:
+             refine_shape: bool = True,
+             conf: np.ndarray | None = None) -> tuple[RefineResult, float]:
     """Fit one hand to ``keypoints (21,2)`` with intrinsics ``K (3,3)``.
 
-    Returns the best fit (batch of one) and its mean 2D joint error in pixels.
+    ``conf (21,)`` weights the keypoints (0 = not found: the joint is left out of the fit and of
+    the error); the six palm joints must be found, they place the start. Returns the best fit
+    (batch of one) and its mean 2D error in pixels over the found joints.
     """
+    found = np.ones(21, bool) if conf is None else np.asarray(conf) > 0
+    missing_palm = [j for j in PALM_JOINTS if not found[j]]
+    if missing_palm:
+        raise ValueError(f"palm keypoints {missing_palm} (FreiHAND order) not found: the fit is "
+                         "placed from the wrist and the five finger bases")
     starts = pnp_starts(layer, keypoints, K) + list(extra_starts)
     if not starts:
         raise ValueError("no valid start: the palm keypoints give no placement in front of the "
@@ -89,10 +97,13 @@ def fit_hand(layer: ManoLayer, keypoints: np.ndarray, K: np.ndarray,
     b = len(starts)
     Ks = torch.tensor(K, dtype=torch.float32).expand(b, 3, 3)
     target = torch.tensor(keypoints, dtype=torch.float32).expand(b, 21, 2)
+    weights = (None if conf is None
+               else torch.tensor(np.asarray(conf), dtype=torch.float32).expand(b, 21))
     result = refine(layer, cat["rot"], cat["theta"], cat["beta"], cat["scale"], cat["trans"],
                     Ks, target, steps=steps, milestones=FIT_MILESTONES, lrs=FIT_LRS,
-                    refine_shape=refine_shape)
-    err = (result.j2d - target).norm(dim=-1).mean(-1)                  # (b,)
+                    refine_shape=refine_shape, keypoint_conf=weights)
+    mask = torch.as_tensor(found)
+    err = (result.j2d - target).norm(dim=-1)[:, mask].mean(-1)        # (b,) found joints
     k = int(err.argmin())
     pick = {f: getattr(result, f)[k:k + 1] for f in
             ("joints", "vertices", "j2d", "rot", "theta", "beta", "scale", "trans")}

@@ -14,7 +14,7 @@ import numpy as np
 from s2hand.data.hand_crop import CropError, HandCrop, crop_hand, unmirror_points
 from s2hand.detect.detection import Detector, HandDetection
 from s2hand.hand import ManoLayer
-from s2hand.predict.fit import fit_hand
+from s2hand.predict.fit import PALM_JOINTS, fit_hand
 from s2hand.predict.inputs import GivenHand
 from s2hand.predict.network import NetworkPredictor, as_fit_start
 from s2hand.predict.overlay import overlay_picture
@@ -34,7 +34,7 @@ class Predictor:
     network: NetworkPredictor | None = None
     fit_steps: int = 150
     max_hands: int = 2
-    min_fit_joints: int = 21
+    min_fit_joints: int = 10
     detector_name: str = "detector"
     faces: np.ndarray = field(init=False)
 
@@ -95,14 +95,18 @@ class Predictor:
                 crop, net["joints"][0], net["vertices"][0],
                 {k: net[k][0] for k in ("rot", "pose", "shape", "scale", "trans")})
         if "fit" in self.methods:
-            n_found = 0 if conf is None else int((conf > 0).sum())
-            if n_found < self.min_fit_joints:
-                messages.append(f"fit skipped: {n_found} of 21 keypoints found, the fit needs "
-                                f"{self.min_fit_joints}")
+            found = np.ones(21, bool) if conf is None else np.asarray(conf) > 0
+            palm_missing = not found[list(PALM_JOINTS)].all()
+            if found.sum() < self.min_fit_joints or palm_missing:
+                messages.append(f"fit skipped: {int(found.sum())} of 21 keypoints found"
+                                + (", not all of the wrist and five finger bases" if palm_missing
+                                   else "") + f"; the fit needs the wrist, the five finger "
+                                f"bases and {self.min_fit_joints} keypoints in all")
             else:
                 starts = [] if net is None else [as_fit_start(net, 0)]
                 result, err = fit_hand(self.layer, crop.keypoints, crop.K, starts,
-                                       steps=self.fit_steps)
+                                       steps=self.fit_steps,
+                                       conf=None if conf is None else np.asarray(conf))
                 params = {k: getattr(result, k)[0].numpy()
                           for k in ("rot", "theta", "beta", "scale", "trans")}
                 record["fit"] = self._method_record(crop, result.joints[0].double().numpy(),

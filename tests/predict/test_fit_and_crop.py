@@ -40,6 +40,36 @@ def test_fit_recovers_pose_from_exact_2d_joints(synth):
         assert abs(joints[9, 2] / xyz[k][9, 2] - 1) < 0.2
 
 
+def test_fit_leaves_out_keypoints_that_were_not_found(synth):
+    """Keypoints with confidence 0 (a detector's misses, or gaps in a JSON) carry garbage; with
+    their confidences the fit ignores them, without it they pull the hand off."""
+    torch.manual_seed(0)
+    K, xyz = synth
+    layer = ManoLayer(None, use_pca=True, num_pca_comps=30, flat_hand_mean=False)
+    uvw = xyz[0] @ K[0].T
+    uv = uvw[:, :2] / uvw[:, 2:]
+    missing = [4, 8, 12, 16]                             # four fingertips not found
+    garbage = uv.copy()
+    garbage[missing] = 0.0                               # the file format's "not found"
+    conf = np.ones(21)
+    conf[missing] = 0.0
+    weighted, err = fit_hand(layer, garbage, K[0], steps=150, conf=conf)
+    blind, _ = fit_hand(layer, garbage, K[0], steps=150)
+    found = conf > 0
+
+    def rel_error(result):
+        joints = result.joints[0].double().numpy()
+        return np.linalg.norm((joints - joints[9]) - (xyz[0] - xyz[0][9]), axis=1).mean()
+
+    assert err < 2.5, err                                # pixels, over the found joints
+    reproj = (weighted.j2d[0].double().numpy() - uv)[found]
+    assert np.linalg.norm(reproj, axis=1).mean() < 2.5
+    assert rel_error(weighted) < 0.02 < rel_error(blind)
+    conf[0] = 0.0                                        # the wrist places the start
+    with pytest.raises(ValueError, match=r"palm keypoints \[0\]"):
+        fit_hand(layer, garbage, K[0], conf=conf)
+
+
 def test_crop_K_maps_the_scene_like_the_image_affine_also_mirrored():
     image = np.zeros((300, 400, 3), np.uint8)
     K, _ = image_intrinsics(400, 300, focal=450.0)

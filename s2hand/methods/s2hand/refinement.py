@@ -71,19 +71,22 @@ class RefineResult:
 
 def refinement_objective(layer: ManoLayer, params: Mapping[str, Tensor], K: Tensor,
                          keypoints_2d: Tensor, weights: Mapping[str, float],
-                         faces: Tensor | None = None) -> tuple[Tensor, object]:
+                         faces: Tensor | None = None,
+                         keypoint_conf: Tensor | None = None) -> tuple[Tensor, object]:
     """The fitting objective for parameters ``rot, theta, beta, scale, trans``.
 
     K: (B,3,3); keypoints_2d: (B,21,2) FreiHAND order, pixels. ``faces`` (F,3) enables the
-    Laplacian term. Returns ``(loss, hand)`` with ``hand`` the :class:`S2HandMano` output.
+    Laplacian term. ``keypoint_conf`` (B,21) weights the keypoints as the training losses weight
+    detections (``None``: confidence 1 everywhere, the original's refinement; 0 drops a joint).
+    Returns ``(loss, hand)`` with ``hand`` the :class:`S2HandMano` output.
     """
     hand = s2hand_mano(layer, params["rot"], params["theta"], params["beta"], params["scale"],
                        params["trans"])
     j2d = project_points(hand.joints, K)
     # hm_integral_loss with one "stack" and no confidences is the plain mean L2 distance.
-    loss = weights["lambda_j2d"] * hm_integral_loss([j2d], keypoints_2d)
+    loss = weights["lambda_j2d"] * hm_integral_loss([j2d], keypoints_2d, keypoint_conf)
     loss = loss + BONE_FACTOR * weights["lambda_bone_direc"] * bone_direction_loss(
-        j2d, keypoints_2d)
+        j2d, keypoints_2d, keypoint_conf)
     loss = loss + POSE_FACTOR * weights["lambda_pose"] * tsa_pose_loss(hand.tsa_poses)
     loss = loss + weights["lambda_shape"] * shape_loss(params["beta"])
     loss = loss + weights["lambda_mscale"] * mscale_loss(hand.joints)
@@ -97,7 +100,7 @@ def refine(layer: ManoLayer, rot: Tensor, theta: Tensor, beta: Tensor, scale: Te
            weights: Mapping[str, float] | None = None, steps: int = DEFAULT_STEPS,
            milestones: Sequence[int] = DEFAULT_MILESTONES,
            lrs: Sequence[float] = DEFAULT_LRS, use_laplacian: bool = True,
-           refine_shape: bool = True) -> RefineResult:
+           refine_shape: bool = True, keypoint_conf: Tensor | None = None) -> RefineResult:
     """Fit the MANO parameters to 2D keypoints with one Adam over ``steps`` iterations.
 
     Args:
@@ -114,6 +117,8 @@ def refine(layer: ManoLayer, rot: Tensor, theta: Tensor, beta: Tensor, scale: Te
         use_laplacian: add the Laplacian term (the original computed but dropped it).
         refine_shape: optimise ``beta`` too (the original does); False keeps it fixed (e.g.
             for models trained with ``use_mean_shape``).
+        keypoint_conf: (B,21) per-keypoint confidences (0 = not found), e.g. a detector's;
+            ``None`` = all 1, as the original.
     Returns:
         :class:`RefineResult` with the refined hand (joints FreiHAND order) and parameters.
     """
@@ -127,6 +132,7 @@ def refine(layer: ManoLayer, rot: Tensor, theta: Tensor, beta: Tensor, scale: Te
     params = {k: v.detach().clone().requires_grad_(k != "beta" or refine_shape)
               for k, v in init.items()}
     K, target = K.detach(), keypoints_2d.detach()
+    conf = None if keypoint_conf is None else keypoint_conf.detach().to(target.dtype)
     faces = layer.faces if use_laplacian else None
     optimiser = torch.optim.Adam([p for p in params.values() if p.requires_grad], lr=lrs[0])
     history: list[float] = []
@@ -136,7 +142,7 @@ def refine(layer: ManoLayer, rot: Tensor, theta: Tensor, beta: Tensor, scale: Te
             for group in optimiser.param_groups:
                 group["lr"] = lr
             optimiser.zero_grad(set_to_none=True)
-            loss, _ = refinement_objective(layer, params, K, target, w, faces)
+            loss, _ = refinement_objective(layer, params, K, target, w, faces, conf)
             loss.backward()
             optimiser.step()
             history.append(float(loss.detach()))
