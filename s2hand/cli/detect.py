@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from s2hand.cli.errors import run_reporting_errors
+from s2hand.cli.errors import UsageError, run_reporting_errors
 from s2hand.cli.interrupts import run_interruptible
 from s2hand.data.errors import DataError
 from s2hand.detect import DetectorError, available_backends, build_detector
@@ -37,10 +37,6 @@ from s2hand.detect.quality import (
 )
 
 PROG = "s2hand-detect"
-
-
-class UsageError(ValueError):
-    """Bad command line (exit 2)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

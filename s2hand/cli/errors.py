@@ -48,17 +48,26 @@ def describe_error(err: BaseException) -> str:
     return head
 
 
+class UsageError(ValueError):
+    """A bad command line: wrong or missing options (exit status 2)."""
+
+
 def run_reporting_errors(prog: str, run: Callable[[argparse.Namespace], int],
                          args: argparse.Namespace,
-                         errors: tuple[type[Exception], ...]) -> int:
-    """``run(args)``; an exception of ``errors`` is printed as ``"<prog>: error: <message>"``
-    on stderr (no traceback) and gives exit status 2; any other exception gives status 1 with
-    its one-line message (the traceback only under ``S2HAND_DEBUG``)."""
+                         errors: tuple[type[Exception], ...],
+                         data_errors: tuple[type[Exception], ...] = ()) -> int:
+    """``run(args)``; an exception of ``errors`` (bad usage or config) is printed as
+    ``"<prog>: error: <message>"`` on stderr (no traceback) and gives exit status 2, one of
+    ``data_errors`` (bad input files) the same message and status 1; any other exception gives
+    status 1 with its one-line message (the traceback only under ``S2HAND_DEBUG``)."""
     try:
         return run(args)
     except errors as err:
         print(f"{prog}: error: {describe_error(err)}", file=sys.stderr)
         return EXIT_INPUT_ERROR
+    except data_errors as err:
+        print(f"{prog}: error: {describe_error(err)}", file=sys.stderr)
+        return EXIT_FAILED
     except Exception as err:
         if debug_requested():
             raise

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from s2hand.cli.errors import run_reporting_errors
+from s2hand.cli.errors import UsageError, run_reporting_errors
 from s2hand.evaluation.evaluate import EvaluationInputError, evaluate
 from s2hand.evaluation.io import EVAL_SIZES, official_lines, read_gt, read_pred_json, write_scores
 from s2hand.evaluation.report import write_report
@@ -52,9 +52,9 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     missing = [f"--{k}" for k in ("pred", "gt", "out") if getattr(args, k) is None]
     if missing:
-        raise EvaluationInputError(f"missing required argument(s): {', '.join(missing)}")
+        raise UsageError(f"missing required argument(s): {', '.join(missing)}")
     if args.version and args.dataset != "ho3d":
-        raise EvaluationInputError("--version is only meaningful with --dataset ho3d")
+        raise UsageError("--version is only meaningful with --dataset ho3d")
     start = time.perf_counter()
     gt_xyz, gt_verts = read_gt(args.gt)
     pred_xyz, pred_verts = read_pred_json(args.pred)
@@ -84,7 +84,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return run_reporting_errors("s2hand-eval", _run, args, (EvaluationInputError, OSError))
+    # Bad usage exits 2; unreadable or inconsistent prediction / GT files are bad data (1).
+    return run_reporting_errors("s2hand-eval", _run, args, (UsageError,),
+                                (EvaluationInputError, OSError))
 
 
 if __name__ == "__main__":

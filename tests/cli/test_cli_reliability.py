@@ -138,7 +138,7 @@ def test_pred_json_that_is_not_text(tmp_path, capsys):
     pred.write_bytes(bytes(range(256)) * 4)
     rc = eval_cli.main(["--pred", str(pred), "--gt", str(gt), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
-    assert rc == 2 and f"{pred} is not text" in err and "Traceback" not in err
+    assert rc == 1 and f"{pred} is not text" in err and "Traceback" not in err
 
 
 def _make(out, *extra):

@@ -115,11 +115,15 @@ def test_cli_reports_bad_input(tmp_path, capsys):
     write_pred_json(tmp_path / "pred.json", px[:4], pv[:4])
     rc = main(["--pred", str(tmp_path / "pred.json"), "--gt", str(tmp_path / "gt"),
                "--out", str(tmp_path / "out")])
-    assert rc == 2
+    assert rc == 1                                      # bad data
     assert "4 predictions but the GT" in capsys.readouterr().err
     assert main(["--pred", str(tmp_path / "pred.json"), "--gt", str(tmp_path / "nowhere"),
-                 "--out", str(tmp_path / "out")]) == 2
+                 "--out", str(tmp_path / "out")]) == 1
     assert "evaluation_xyz.json" in capsys.readouterr().err
+    assert main(["--pred", str(tmp_path / "pred.json"), "--out", str(tmp_path / "out")]) == 2
+    assert "missing required argument(s): --gt" in capsys.readouterr().err   # bad usage
+    assert main(["--pred", str(tmp_path / "pred.json"), "--gt", str(tmp_path / "gt"),
+                 "--out", str(tmp_path / "out"), "--version", "v2"]) == 2
 
 
 def test_read_gt_single_file(tmp_path):
