@@ -21,6 +21,7 @@ import numpy as np
 
 from s2hand.data.errors import DetectionsError
 from s2hand.data.io import load_json
+from s2hand.outputs.atomic import atomic_write_text
 
 NUM_JOINTS = 21
 
@@ -127,8 +128,8 @@ def read_detections(path: Path) -> Detections:
 
 
 def write_detections(path: Path, det: Detections, decimals: int = 2) -> None:
-    """Write ``det`` in the original detector's format: ``[xy_list, value_list, name_list]``
-    with confidences as ``[v]`` and names as ``["name"]`` one-element lists."""
+    """Write ``det`` atomically in the original detector's format: ``[xy_list, value_list,
+    name_list]`` with confidences as ``[v]`` and names as ``["name"]`` one-element lists."""
     if det.names is None or det.xy.shape != (len(det.names), NUM_JOINTS, 2) or (
             det.conf.shape != (len(det.names), NUM_JOINTS)):
         raise DetectionsError(f"{path}: refusing to write detections with xy {det.xy.shape} and "
@@ -136,7 +137,7 @@ def write_detections(path: Path, det: Detections, decimals: int = 2) -> None:
                               f"{'no' if det.names is None else len(det.names)} names.")
     xy = np.round(det.xy, decimals).tolist()
     conf = np.round(det.conf, 4)[..., None].tolist()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # json.dumps uses the C encoder; json.dump to a file does not (10x slower).
-    path.write_text(json.dumps([xy, conf, [[n] for n in det.names]], separators=(",", ":")))
+    # json.dumps uses the C encoder; json.dump to a file does not (10x slower). Atomic: a
+    # reader never sees half a file, and a failed write leaves the previous one.
+    atomic_write_text(path, json.dumps([xy, conf, [[n] for n in det.names]],
+                                       separators=(",", ":")))

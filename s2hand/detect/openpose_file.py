@@ -6,14 +6,13 @@ N x 21 x [v] and ``name_list`` N x [file name] (each name a one-element list). A
 a hand gets 21 joints at (0, 0) with confidence 0, so the lists stay as long as the image list.
 
 A long run appends each image's result to ``<file>.partial.jsonl`` (one JSON line per image,
-after a header naming the backend) and writes the final file through a temporary file and
-``os.replace`` when every image is done; a rerun resumes from the partial file.
+after a header naming the backend) and writes the final file atomically when every image is
+done; a rerun resumes from the partial file.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,18 +20,15 @@ import numpy as np
 
 from s2hand.data.detections import Detections, write_detections
 from s2hand.data.errors import DetectionsError
-from s2hand.outputs.atomic import TEMP_SUFFIX, atomic_write_text
+from s2hand.outputs.atomic import atomic_write_text
 
 PARTIAL_SUFFIX = ".partial.jsonl"
 
 
 def write_openpose(path: Path, names: Sequence[str], xy: np.ndarray, conf: np.ndarray) -> None:
-    """Write one detection file (the loader's own writer) through a temporary file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
-    write_detections(tmp, Detections(np.asarray(xy, np.float64), np.asarray(conf, np.float64),
-                                     list(names)))
-    os.replace(tmp, path)
+    """Write one detection file with the loader's own (atomic) writer."""
+    write_detections(Path(path), Detections(np.asarray(xy, np.float64),
+                                            np.asarray(conf, np.float64), list(names)))
 
 
 class PartialResults:
