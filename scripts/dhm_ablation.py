@@ -10,7 +10,12 @@ correctives"): train, then report, the four variants of a config
 runs ``examples/train.py`` once per variant (sequentially) into ``DIR/<variant>``;
 ``python scripts/dhm_ablation.py report --out DIR --table T.md --figure F.png`` reads their
 test scores and checkpoints and writes the table and a figure of meshes coloured by error.
-Exit status: 0 done, 1 a training or the report failed, 2 bad usage.
+``python scripts/dhm_ablation.py bounds --config C.json`` trains nothing: on the same held-out
+samples it poses the template (plain skinning, variant a) and the synthetic subject's true
+hand model (perfect correctives) with simple pose estimates (the ground-truth angles, the mean
+training angles, the training frame nearest in angles): how much of the end-to-end error any
+pose estimator that is not better than these leaves to the correctives.
+Exit status: 0 done, 1 a training, the report or the bounds failed (bad files), 2 bad usage.
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from s2hand.cli.errors import run_reporting_errors
+from s2hand.config import ConfigError
+from s2hand.data.errors import DataError
+from s2hand.outputs import atomic_write_text
 
 VARIANTS = {
     "a": ("plain skinning", {"skeleton": False, "identity": False, "pose": False}),
@@ -64,9 +74,26 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
+class ReportError(Exception):
+    """A trained variant's files are missing or unreadable (exit status 1)."""
+
+
+def _read_json(path: Path, keys: tuple[str, ...]) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ReportError(f"{path}: cannot read it as JSON ({err}); rerun the variant's "
+                          "training, or leave the variant out with --variants") from None
+    missing = [k for k in keys if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise ReportError(f"{path}: no {', '.join(repr(k) for k in missing)}; expected the "
+                          "file a finished DeepHandMesh run writes (was the run interrupted?)")
+    return data
+
+
 def _scores(folder: Path) -> tuple[dict, dict]:
-    scores = json.loads((folder / "scores.json").read_text())
-    summary = json.loads((folder / "summary.json").read_text())
+    scores = _read_json(folder / "scores.json", ("num_samples",))
+    summary = _read_json(folder / "summary.json", ("wall_seconds",))
     return scores, summary
 
 
@@ -158,11 +185,104 @@ def figure(out: Path, variants: list[str], path: Path) -> str:
     return f"sequence {gt_info[1]}, frame {gt_info[2]}"
 
 
+#: Pose estimates of :func:`bounds`: name -> description (the table's rows).
+POSE_ESTIMATES = {
+    "ground_truth": "ground-truth angles",
+    "nearest": "nearest training frame (angles)",
+    "mean": "mean training angles",
+}
+
+
+def pose_estimates(gt_euler: np.ndarray, train_euler: np.ndarray,
+                   blends: tuple[float, ...] = ()) -> dict[str, np.ndarray]:
+    """``(B, J, 3)`` ground-truth angles and ``(T, J, 3)`` those of the training frames ->
+    per :data:`POSE_ESTIMATES` name the ``(B, J, 3)`` estimate. "nearest" is an oracle: the
+    training frame whose angles are closest (L2) to the truth, i.e. what a network that
+    recognised the training poses perfectly, and nothing in between, would predict. Each
+    ``t`` of ``blends`` adds ``"blend <t>"``: ``truth + t (nearest - truth)``, a pose error of
+    that structure scaled down (how good a pose estimate must be for the correctives to show)."""
+    dist = ((gt_euler[:, None] - train_euler[None]) ** 2).sum(axis=(-1, -2))
+    nearest = train_euler[dist.argmin(axis=1)]
+    mean = np.broadcast_to(train_euler.mean(axis=0), gt_euler.shape)
+    out = {"ground_truth": gt_euler, "nearest": nearest, "mean": np.ascontiguousarray(mean)}
+    out.update({f"blend {t:g}": gt_euler + t * (nearest - gt_euler) for t in blends})
+    return out
+
+
+def bounds(args: argparse.Namespace) -> int:
+    """Held-out errors of the template and of the subject's true hand model posed with the
+    :data:`POSE_ESTIMATES`; prints (and writes) a Markdown table."""
+    import torch
+
+    from s2hand.config import load_config
+    from s2hand.data.synthetic.dhm_subject import make_subject
+    from s2hand.experiment.method import build_method
+    from s2hand.methods.deephandmesh.metrics import joint_errors, surface_errors
+    from s2hand.models.deephandmesh import DeepHandMesh
+
+    method = build_method(load_config(args.config, args.set))
+    method.prepare_data()
+    info, split = method.synthetic_info(), method.eval_splits()["DeepHandMesh"]
+    gt = split.ground_truth
+    if info is None or gt is None:
+        raise ReportError(f"{method.dhm.root}: no synthetic subject's ground truth "
+                          "(synthetic.json); the bounds need the true angles and meshes")
+    with np.load(method.dhm.root / info["ground_truth"], allow_pickle=False) as z:
+        world = z["world"]
+    train = set(method.train_sequences())
+    train_euler = gt.euler[[i for (seq, _), i in gt.index.items() if seq in train]]
+    template = DeepHandMesh(method.dhm.hand_model, backbone=False).zero_correctives_().eval()
+    hand = template.hand_model
+    subject = make_subject(hand, int(info["params"]["identity_seed"]))
+    root_bind = torch.as_tensor(hand.global_pose[hand.root])
+    sums: dict[tuple[str, str, str], float] = {}
+    count, worst_gt_fit = 0, 0.0
+    with torch.no_grad():
+        for batch in split.loader:
+            rows = gt.rows(batch["seq"], batch["frame"])
+            joints, valid = batch["joints"].double(), batch["valid"].double()
+            root = torch.as_tensor(world[rows]) @ root_bind
+            for name, euler in pose_estimates(gt.euler[rows], train_euler, args.blend).items():
+                e = torch.as_tensor(euler)
+                posed = {"template": template.pose_aligned(e.float(), joints.float()),
+                         "subject": subject.pose(e, root)}
+                for model, out in posed.items():
+                    mesh = out.mesh if model == "template" else out.vertices
+                    err = surface_errors(mesh, gt.vertices[rows], gt.faces)
+                    jerr = joint_errors(out.joints.double(), joints, valid).numpy()
+                    sums[(name, model, "vertex")] = sums.get((name, model, "vertex"), 0) + err.sum()
+                    sums[(name, model, "joint")] = sums.get((name, model, "joint"), 0) + jerr.sum()
+                    if name == "ground_truth" and model == "subject":
+                        worst_gt_fit = max(worst_gt_fit, float(err.max()))
+            count += len(rows)
+    if worst_gt_fit > 1e-3:
+        raise ReportError(f"{method.dhm.root}: the subject rebuilt from identity seed "
+                          f"{info['params']['identity_seed']} does not reproduce the ground-truth "
+                          f"meshes ({worst_gt_fit:.4f} mm off); was the subject generated by "
+                          "another version of the generator?")
+    lines = ["| pose estimate | joint error, template (mm) | vertex → GT surface, template = (a) "
+             "(mm) | vertex → GT surface, true hand model (mm) | true / template |",
+             "|---|---|---|---|---|"]
+    titles = dict(POSE_ESTIMATES)
+    titles.update({f"blend {t:g}": f"truth + {t:g} × (nearest − truth)" for t in args.blend})
+    for name, title in titles.items():
+        a, ideal = (sums[(name, m, "vertex")] / count for m in ("template", "subject"))
+        joint = sums[(name, "template", "joint")] / count
+        lines.append(f"| {title} | {joint:.2f} | {a:.3f} | {ideal:.3f} | {ideal / a:.2f} |")
+    lines.append(f"\nHeld-out samples: {count} of {', '.join(sorted(method.test_sequences()))}; "
+                 f"training frames: {len(train_euler)} of {len(train)} sequences.")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.table is not None:
+        atomic_write_text(args.table, text)
+    return 0
+
+
 def report(args: argparse.Namespace) -> int:
     text = table(args.out, args.variants)
     print(text)
     if args.table is not None:
-        args.table.write_text(text)
+        atomic_write_text(args.table, text)
     if args.figure is not None:
         print("figure:", figure(args.out, args.variants, args.figure), "->", args.figure)
     return 0
@@ -183,13 +303,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=sorted(VARIANTS))
     p.add_argument("--table", type=Path, default=None, help="also write the table here")
     p.add_argument("--figure", type=Path, default=None, help="PNG of meshes coloured by error")
+    p = sub.add_parser("bounds", help="errors left by simple pose estimates (no training)")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="config overrides (repeatable)")
+    p.add_argument("--blend", type=float, nargs="*", default=(), metavar="T",
+                   help="also the estimates truth + T (nearest - truth), e.g. 0.1 0.25 0.5")
+    p.add_argument("--table", type=Path, default=None, help="also write the table here")
     args = parser.parse_args(argv)
-    missing = [str(args.out / v) for v in args.variants if not (args.out / v).is_dir()]
-    if args.command == "report" and missing:
+    missing = ([str(args.out / v) for v in args.variants if not (args.out / v).is_dir()]
+               if args.command == "report" else [])
+    if missing:
         print(f"dhm_ablation: no trained variant in {', '.join(missing)}; run 'train' first",
               file=sys.stderr)
         return 2
-    return train(args) if args.command == "train" else report(args)
+    run = {"train": train, "report": report, "bounds": bounds}[args.command]
+    return run_reporting_errors("dhm_ablation", run, args, errors=(ConfigError,),
+                                data_errors=(ReportError, DataError))
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ class DeepHandMeshMethod:
         log.info("generated a synthetic DeepHandMesh subject in %s", d.root)
         return True
 
-    def _synthetic_info(self) -> dict | None:
+    def synthetic_info(self) -> dict | None:
         path = self.dhm.root / SYNTHETIC_INFO
         return json.loads(path.read_text()) if path.is_file() else None
 
@@ -132,7 +132,7 @@ class DeepHandMeshMethod:
         """Configured, else the synthetic subject's held-out ones, else all (the original)."""
         if self.dhm.test_sequences is not None:
             return list(self.dhm.test_sequences)
-        info = self._synthetic_info()
+        info = self.synthetic_info()
         if info is not None and info.get("heldout_sequences"):
             return list(info["heldout_sequences"])
         return select_sequences(DHMLayout(self.dhm.root, self.dhm.subject))
@@ -145,7 +145,7 @@ class DeepHandMeshMethod:
 
     def ground_truth(self) -> DHMGroundTruth | None:
         """The synthetic subject's ground truth, if ``root`` has one."""
-        info = self._synthetic_info()
+        info = self.synthetic_info()
         if info is None or not info.get("ground_truth"):
             return None
         return DHMGroundTruth.load(self.dhm.root / info["ground_truth"])
