@@ -135,7 +135,22 @@ def _training(cfg: ExperimentConfig) -> list[Problem]:
     for key in ("losses", "losses_frei"):
         for i, name in enumerate(getattr(cfg, key)):
             problems += _loss_inputs(cfg, f"{key}[{i}]", name)
+    problems += _clip_frames(cfg)
     return problems
+
+
+def _clip_frames(cfg: ExperimentConfig) -> list[Problem]:
+    """Clips of video frames are only there for the temporal term: never silently unused."""
+    if cfg.folder.clip_frames == 1:
+        return []
+    if "Folder" not in cfg.train_datasets:
+        return [Problem("folder.clip_frames", f"is {cfg.folder.clip_frames}, but Folder is not "
+                        "in train_datasets; set it to 1 or train on the Folder")]
+    if "temporal_smooth" not in cfg.losses_for("Folder"):
+        return [Problem("folder.clip_frames", f"is {cfg.folder.clip_frames}: clips of video "
+                        "frames are for the temporal_smooth term, which is not in the Folder's "
+                        "losses; add it to losses or set folder.clip_frames to 1")]
+    return []
 
 
 def _loss_inputs(cfg: ExperimentConfig, path: str, name: str) -> list[Problem]:

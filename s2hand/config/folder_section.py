@@ -60,3 +60,9 @@ class FolderConfig(BaseModel):
         "pass; the rest trains."
     )
     video_every: int = Field(1, ge=1, description="Use every N-th frame of a video.")
+    clip_frames: int = Field(
+        1, ge=1, description="Training batches from clips of this many neighbouring frames of "
+        "one video (a clip may straddle two batches), so that temporal_smooth sees pairs of "
+        "nearby frames; 1 = frames drawn one by one (the default). Needs temporal_smooth in the "
+        "Folder's losses."
+    )

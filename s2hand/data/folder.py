@@ -94,6 +94,12 @@ def select_items(conf: np.ndarray, sides: list[str], settings: FolderSettings) -
     return FolderSelection(rows, no_hand, left_skipped, left_mirrored)
 
 
+def holdout_split(rows: list[int], every: int) -> tuple[list[int], list[int]]:
+    """``(training, held out)`` rows: every ``every``-th of the usable ``rows`` is held out."""
+    return ([r for k, r in enumerate(rows) if k % every != every - 1],
+            [r for k, r in enumerate(rows) if k % every == every - 1])
+
+
 def read_sides(settings: FolderSettings) -> list[str]:
     """The detector's side of each item's hand (``"right"`` without a sides file, or for an
     image the file does not list: hands resumed from an interrupted detection)."""
@@ -128,13 +134,8 @@ class FolderDataset(SkippingDataset):
                 f"confidence >= {settings.min_confidence}, {sel.left_skipped} left hands "
                 f"skipped; detections: {settings.detections}). Lower folder.min_confidence / "
                 "folder.min_joints, or check the images.")
-        held_out = [r for k, r in enumerate(sel.rows) if k % settings.holdout_every
-                    == settings.holdout_every - 1]
-        if split == "evaluation":
-            rows = held_out
-        else:
-            held = set(held_out)
-            rows = [r for r in sel.rows if r not in held]
+        training, held_out = holdout_split(sel.rows, settings.holdout_every)
+        rows = held_out if split == "evaluation" else training
         if not rows:
             raise DataError(f"{self.root}: only {len(sel.rows)} usable images, none left for "
                             f"the {split} split (every {settings.holdout_every}-th is held "

@@ -9,7 +9,7 @@ dataset, in file order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -69,13 +69,15 @@ class TaggedConcat(Dataset):
     """Concatenation of named datasets; item ``i`` is ``(name, sample)``.
 
     ``sizes`` tells the engine's sampler where each dataset starts, so that it can draw every
-    batch from a single dataset.
+    batch from a single dataset; ``clips`` (``None``, or one entry per dataset: the engine's
+    ``sampling.Clips`` or ``None``) which neighbouring samples it keeps together.
     """
 
-    def __init__(self, datasets: dict[str, Dataset]):
+    def __init__(self, datasets: dict[str, Dataset], clips: Mapping[str, Any] | None = None):
         self.names = list(datasets)
         self.datasets = [datasets[n] for n in self.names]
         self.sizes = [len(ds) for ds in self.datasets]  # type: ignore[arg-type]
+        self.clips = [clips.get(n) for n in self.names] if clips else None
         self.offsets = [sum(self.sizes[:k]) for k in range(len(self.sizes) + 1)]
 
     def __len__(self) -> int:

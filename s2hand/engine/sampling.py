@@ -4,7 +4,8 @@ Exact resume needs two things from the data side:
 
 * the order of samples in an epoch must be a pure function of ``(seed, epoch)`` and the loader
   must be able to start in the middle of it: :class:`ResumableSampler` yields the batches of
-  one epoch from a given batch offset, sharded across distributed ranks;
+  one epoch from a given batch offset, sharded across distributed ranks; a dataset can ask for
+  clips of neighbouring samples to stay together in that order (:class:`Clips`);
 * random augmentation must not depend on which worker process loads a sample or on how many
   samples that worker loaded before: :class:`SeededDataset` reseeds python/numpy/torch from
   ``(seed, epoch, index)`` before each ``__getitem__`` of the wrapped dataset.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,6 +55,42 @@ class SeededDataset(Dataset):
         return for_epoch(index, epoch) if for_epoch is not None else self.dataset[index]
 
 
+@dataclass(frozen=True)
+class Clips:
+    """Clip-wise order of one dataset of a :class:`ResumableSampler`.
+
+    ``runs`` are groups of neighbouring samples (indices into that dataset, in their order;
+    together every index once). Each epoch every run is cut into clips of ``length`` consecutive
+    samples, its first clip ``0..length-1`` samples long at random so that the clip borders
+    move between epochs; the clips are shuffled and laid end to end, so a clip lands in one
+    batch unless it straddles two. A run of one sample is a clip of one.
+    """
+
+    runs: tuple[tuple[int, ...], ...]
+    length: int
+
+
+def cut_runs(runs: Sequence[Sequence[int]], length: int, phases: Sequence[int]
+             ) -> list[list[int]]:
+    """Each run cut into clips of ``length`` consecutive items, run ``r``'s first clip
+    ``phases[r] % length`` items long when that is not 0; every item once, runs in order."""
+    clips = []
+    for run, phase in zip(runs, phases, strict=True):
+        first = phase % length
+        if first:
+            clips.append(list(run[:first]))
+        clips += [list(run[i : i + length]) for i in range(first, len(run), length)]
+    return clips
+
+
+def _check_clips(clips: Clips, size: int, k: int) -> None:
+    indices = sorted(i for run in clips.runs for i in run)
+    if indices != list(range(size)) or clips.length < 1:
+        raise ValueError(f"ResumableSampler: the clips of dataset {k} must hold each of its "
+                         f"{size} indices once and have a length >= 1 (got {len(indices)} "
+                         f"indices, length {clips.length})")
+
+
 class ResumableSampler(Sampler):
     """Batch sampler over one or several concatenated datasets, one epoch at a time.
 
@@ -69,16 +107,26 @@ class ResumableSampler(Sampler):
         drop_last: drop a last incomplete batch (per rank and dataset).
         rank, world_size: distributed sharding; every rank gets the same number of batches.
         max_batches: cap on batches per epoch (None = all).
+        clips: per dataset, :class:`Clips` to keep neighbouring samples together, or ``None``
+            (samples shuffled one by one, the default). A dataset with clips is split across
+            ranks in contiguous blocks of its epoch order, so clips stay on one rank.
 
     Yields lists of ``(epoch, index)`` pairs, for :class:`SeededDataset`.
     """
 
     def __init__(self, num_samples: int | Sequence[int], batch_size: int, shuffle: bool = True,
                  seed: int = 0, drop_last: bool = True, rank: int = 0, world_size: int = 1,
-                 max_batches: int | None = None):
+                 max_batches: int | None = None, clips: Sequence[Clips | None] | None = None):
         sizes = [num_samples] if isinstance(num_samples, int) else list(num_samples)
         if not sizes or min(sizes) <= 0:
             raise ValueError(f"ResumableSampler: a dataset is empty (sizes {sizes})")
+        self.clips = list(clips) if clips is not None else [None] * len(sizes)
+        if len(self.clips) != len(sizes):
+            raise ValueError(f"ResumableSampler: {len(self.clips)} clip entries for "
+                             f"{len(sizes)} datasets")
+        for k, c in enumerate(self.clips):
+            if c is not None:
+                _check_clips(c, sizes[k], k)
         self.sizes = sizes
         self.offsets = [sum(sizes[:k]) for k in range(len(sizes))]
         self.batch_size = batch_size
@@ -96,18 +144,32 @@ class ResumableSampler(Sampler):
         self.epoch = epoch
         self.start_batch = start_batch
 
+    def _epoch_order(self, k: int) -> list[int]:
+        """Dataset ``k``'s order of this epoch (indices into it), a function of (seed, epoch)."""
+        clips = self.clips[k]
+        if not self.shuffle:
+            return list(range(self.sizes[k])) if clips is None else [
+                i for run in clips.runs for i in run]
+        # Dataset 0 keeps the single-dataset seed, so one dataset orders as it always did.
+        mix = _mix(self.seed, self.epoch) if k == 0 else _mix(self.seed, self.epoch, k)
+        generator = torch.Generator().manual_seed(mix)
+        if clips is None:
+            return torch.randperm(self.sizes[k], generator=generator).tolist()
+        phases = torch.randint(clips.length, (len(clips.runs),), generator=generator).tolist()
+        pieces = cut_runs(clips.runs, clips.length, phases)
+        return [i for p in torch.randperm(len(pieces), generator=generator).tolist()
+                for i in pieces[p]]
+
     def _rank_indices(self, k: int) -> list[int]:
         """This rank's share of dataset ``k``'s epoch order (indices into the concatenation)."""
-        size = self.sizes[k]
-        if self.shuffle:
-            # Dataset 0 keeps the single-dataset seed, so one dataset orders as it always did.
-            mix = _mix(self.seed, self.epoch) if k == 0 else _mix(self.seed, self.epoch, k)
-            order = torch.randperm(size, generator=torch.Generator().manual_seed(mix)).tolist()
-        else:
-            order = list(range(size))
-        per_rank = -(-size // self.world_size)
+        order = self._epoch_order(k)
+        per_rank = -(-self.sizes[k] // self.world_size)
         order += order[: per_rank * self.world_size - len(order)]  # pad so ranks stay in step
-        return [self.offsets[k] + i for i in order[self.rank :: self.world_size]]
+        if self.clips[k] is None:
+            share = order[self.rank :: self.world_size]
+        else:  # contiguous blocks keep the clips whole
+            share = order[self.rank * per_rank : (self.rank + 1) * per_rank]
+        return [self.offsets[k] + i for i in share]
 
     def _dataset_batches(self, k: int) -> int:
         per_rank = -(-self.sizes[k] // self.world_size)

@@ -112,12 +112,13 @@ class Trainer:
         self.on_evaluate = on_evaluate
         self.use_amp = cfg.amp and device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
-        # A concatenation of several datasets (``sizes``) is sampled one dataset per batch.
+        # A concatenation of several datasets (``sizes``) is sampled one dataset per batch;
+        # ``clips`` (one entry per dataset) keep neighbouring samples together.
         self.sampler = ResumableSampler(
             getattr(dataset, "sizes", None) or len(dataset), cfg.batch_size, shuffle=True,
             seed=cfg.seed, drop_last=True,
             rank=self.dist.rank, world_size=self.dist.world_size,
-            max_batches=cfg.max_iters_per_epoch)
+            max_batches=cfg.max_iters_per_epoch, clips=getattr(dataset, "clips", None))
         # A private generator keeps DataLoader start-up from drawing on the global RNG, whose
         # state is part of the checkpoint.
         self.loader = DataLoader(

@@ -3,7 +3,8 @@ evaluation loader per validation dataset (the one data path; see :mod:`s2hand.da
 
 Several training datasets are concatenated; the engine's sampler draws every batch from one of
 them, the datasets taking turns (as the original's ``ConcatDataloader``), so per-dataset keys
-such as ``losses_frei`` apply to whole batches.
+such as ``losses_frei`` apply to whole batches. With ``folder.clip_frames`` > 1 it keeps clips of
+neighbouring Folder video frames together (for ``temporal_smooth``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset, Subset
 
 from s2hand.config import ExperimentConfig
 from s2hand.data import (
@@ -26,6 +27,9 @@ from s2hand.data import (
     eval_loader,
 )
 from s2hand.data.catalog import by_convention
+from s2hand.data.video_runs import frame_runs
+from s2hand.engine.sampling import Clips
+from s2hand.losses.temporal import MAX_FRAME_GAP
 
 from .folder_prep import prepare_folder
 
@@ -78,15 +82,32 @@ def prepare_synthetic(config: ExperimentConfig) -> bool:
 
 
 def build_train_dataset(config: ExperimentConfig) -> TaggedConcat:
-    """All training datasets (``controlled_exp`` applied), tagged by name."""
-    datasets = {}
+    """All training datasets (``controlled_exp`` applied), tagged by name; the Folder's video
+    frames in clips when ``folder.clip_frames`` > 1."""
+    datasets, clips = {}, {}
     for name in config.train_datasets:
         ds = build_dataset(name, "training", config.dataset_root(name),
                            config.train_queries_for(name), dataset_options(config, "training"))
         if config.controlled_exp:
             ds = controlled_subset(ds, config.controlled_size, len(config.train_datasets))
         datasets[name] = ds
-    return TaggedConcat(datasets)
+        if name == "Folder" and config.folder.clip_frames > 1:
+            clips[name] = folder_clips(ds, config.folder.clip_frames)
+    return TaggedConcat(datasets, clips)
+
+
+def folder_clips(dataset: Dataset, length: int) -> Clips:
+    """The sampler's clips of a Folder training split (or a ``Subset`` of it): runs of one
+    video's frames at most the temporal term's ``MAX_FRAME_GAP`` apart, still images alone."""
+    base, rows = ((dataset.dataset, list(dataset.indices)) if isinstance(dataset, Subset)
+                  else (dataset, range(len(dataset))))
+    items = [base.items[r] for r in rows]
+    runs = frame_runs([i.sequence for i in items], [i.frame for i in items], MAX_FRAME_GAP)
+    stills = sum(i.sequence < 0 for i in items)
+    log.info("Folder: training batches from clips of up to %d neighbouring frames (runs of "
+             "video frames: %d; still images, clips of one: %d)", length, len(runs) - stills,
+             stills)
+    return Clips(tuple(tuple(run) for run in runs), length)
 
 
 def has_eval_gt(config: ExperimentConfig, name: str) -> bool:

@@ -40,7 +40,8 @@ def test_mixed_with_freihand_every_stage_and_label_free_scores(tmp_path):
     path = write_config(tmp_path, root, train_datasets=["FreiHand", "Folder"],
                         freihand_base_path=str(frei),
                         # FreiHAND batches have no video frames: no temporal term for them
-                        losses_frei=LOSSES[:-1])
+                        losses_frei=LOSSES[:-1],
+                        folder={"backend": FAKE_BACKEND, "holdout_every": 4, "clip_frames": 2})
     assert train.main(["--config_json", str(path)]) == 0
     out = tmp_path / "out"
     scores = json.loads((out / "scores.json").read_text())
@@ -52,6 +53,8 @@ def test_mixed_with_freihand_every_stage_and_label_free_scores(tmp_path):
     assert list((out / "pic" / "test").glob("*.png")) and list((out / "pic" / "train").glob("*"))
     log = (out / "train.log").read_text()
     assert "left hands mirrored" in log and "1 without a confident hand skipped" in log
+    assert ("clips of up to 2 neighbouring frames (runs of video frames: 1; still images, "
+            "clips of one: 6)") in log
 
 
 @pytest.mark.parametrize("make, message", [

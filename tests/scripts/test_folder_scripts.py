@@ -1,4 +1,5 @@
-"""scripts/folder: the shifted-folder generator and the 3D measurement against kept-aside GT."""
+"""scripts/folder: the shifted-folder generator, the 3D measurement against kept-aside GT and
+the count of temporal pairs per batch."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def _load(name: str):
 
 make_shifted_folder = _load("make_shifted_folder")
 measure_3d = _load("measure_3d")
+count_temporal_pairs = _load("count_temporal_pairs")
 
 
 def test_generator_writes_plain_images_and_gt_outside(tmp_path, capsys):
@@ -74,3 +76,18 @@ def test_measure_on_the_held_out_split(tmp_path, capsys):
     assert measure_3d.main(["--config", str(cfg), "--checkpoint", str(ckpt), "--gt",
                             str(gt)]) == 1
     assert "no GT for 2 held-out images" in capsys.readouterr().err
+
+
+def test_count_temporal_pairs(capsys):
+    seqs, nums = count_temporal_pairs.training_layout(2, 40, 5, 1, 0.0, 5, 0)
+    assert len(seqs) == 68 and seqs[:4] == [-1] * 4  # 85 samples, every 5th held out
+    random = count_temporal_pairs.count_pairs(seqs, nums, 4, 1, 2, 0)
+    clips = count_temporal_pairs.count_pairs(seqs, nums, 4, 4, 2, 0)
+    assert random["batches_per_epoch"] == clips["batches_per_epoch"] == 17
+    assert clips["batches_with_a_pair"] == 1.0 > random["batches_with_a_pair"]
+    assert clips["frames_in_a_pair"] > 0.8 > random["frames_in_a_pair"]
+    assert count_temporal_pairs.main(["--videos", "1", "--frames", "30", "--stills", "0",
+                                      "--batch", "4", "--clip-frames", "1", "3"]) == 0
+    assert "clip_frames  batches/epoch" in capsys.readouterr().out
+    assert count_temporal_pairs.main(["--batch", "0", "--missed", "1.5"]) == 2
+    assert "--batch 0, --missed 1.5" in capsys.readouterr().err
