@@ -37,6 +37,7 @@ from s2hand.detect.quality import (
 )
 
 PROG = "s2hand-detect"
+KEPT = f"finished images are kept in *{PARTIAL_SUFFIX}; rerun to resume"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,12 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return _run(ns)
         except (DataError, OSError) as err:
-            print(f"{PROG}: error: {err} (finished images are kept in *{PARTIAL_SUFFIX}; "
-                  "rerun to resume)", file=sys.stderr)
+            print(f"{PROG}: error: {err} ({KEPT})", file=sys.stderr)
             return 1
 
     return run_interruptible(
-        PROG, lambda: run_reporting_errors(PROG, run, args, (UsageError, DetectorError)))
+        PROG, lambda: run_reporting_errors(PROG, run, args, (UsageError, DetectorError)),
+        kept=KEPT)
 
 
 if __name__ == "__main__":

@@ -11,22 +11,20 @@ skinning of the template. Also ``python -m s2hand.cli.dhm_demo``.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import math
-import signal
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from s2hand.cli.errors import exit_status_after_signal
+from s2hand.cli.errors import UsageError, run_reporting_errors
+from s2hand.cli.interrupts import KEPT_WHOLE_FILES, run_interruptible
 from s2hand.hand.deephandmesh.presets import PRESETS
-from s2hand.outputs import OutputWriteError, atomic_write_bytes
+from s2hand.outputs import atomic_savefig
 
 PROG = "s2hand-dhm-demo"
 OUTPUT_FILES = ("mesh.obj", "joints.json", "views.png")
-EXIT_DATA, EXIT_USAGE = 1, 2
 # Camera-from-wrist-frame rotations (rows: camera x, y, z) for the shipped model's wrist frame:
 # x towards the fingers, y towards the palm, z towards the thumb; fingers point up.
 WRIST_FRAME_VIEWS = {
@@ -85,12 +83,6 @@ def read_euler(path: Path, num_joints: int) -> np.ndarray:
     return euler
 
 
-def _atomic_savefig(fig, path: Path) -> None:  # noqa: ANN001 - a matplotlib figure
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    atomic_write_bytes(path, buffer.getvalue())
-
-
 def save_views_figure(rows: dict[str, object], faces, path: Path, image_size: int = 256,
                       colors=None) -> Path:
     """One row of views per ``{title: (N=1, V, 3) mesh}`` entry, as a PNG."""
@@ -119,7 +111,7 @@ def save_views_figure(rows: dict[str, object], faces, path: Path, image_size: in
             if c == 0:
                 ax.set_ylabel(title, fontsize=9)
     fig.tight_layout()
-    _atomic_savefig(fig, path)
+    atomic_savefig(fig, path, dpi=100)
     plt.close(fig)
     return path
 
@@ -136,20 +128,15 @@ def run(args: argparse.Namespace) -> int:
 
     existing = [n for n in OUTPUT_FILES if (args.out / n).exists()]
     if existing and not args.overwrite:
-        print(f"{PROG}: error: {args.out} already holds {', '.join(existing)}; choose another "
-              "--out or pass --overwrite to replace them", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"{args.out} already holds {', '.join(existing)}; choose another "
+                         "--out or pass --overwrite to replace them")
     if args.image_size < 16:
-        print(f"{PROG}: error: --image-size must be at least 16, got {args.image_size}",
-              file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"--image-size must be at least 16, got {args.image_size}")
     try:
         device = torch.device(args.device)
         torch.empty(0, device=device)
     except (RuntimeError, ValueError) as err:
-        print(f"{PROG}: error: --device {args.device!r} is not usable here: {err}",
-              file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"--device {args.device!r} is not usable here: {err}") from None
     hand = load_dhm_hand_model(args.hand_model)
     euler = (read_euler(args.euler, hand.num_joints) if args.euler is not None
              else preset_pose(args.preset or "fist"))
@@ -169,6 +156,12 @@ def run(args: argparse.Namespace) -> int:
     with torch.no_grad():
         out = model.decode(torch.as_tensor(euler, dtype=torch.float32, device=device)[None])
     args.out.mkdir(parents=True, exist_ok=True)
+    # The views first: rendering is the slow part, so a stop there leaves --out as it was.
+    label = "with correctives" if plain is not None else "zero correctives (plain LBS)"
+    rows = {label: out.mesh}
+    if plain is not None:
+        rows["without correctives"] = plain
+    save_views_figure(rows, model.faces, args.out / "views.png", args.image_size)
     mesh = out.mesh[0].cpu().double().numpy()
     # float32 results: 8 significant digits hold all their precision.
     write_obj(args.out / "mesh.obj", mesh, hand.uvs, hand.faces, hand.uv_faces, scale=1.0,
@@ -180,19 +173,10 @@ def run(args: argparse.Namespace) -> int:
               "checkpoint": None if args.checkpoint is None else str(args.checkpoint),
               "correctives": args.checkpoint is not None}
     write_text(args.out / "joints.json", json.dumps(record, indent=1) + "\n")
-    label = "with correctives" if plain is not None else "zero correctives (plain LBS)"
-    rows = {label: out.mesh}
-    if plain is not None:
-        rows["without correctives"] = plain
-    save_views_figure(rows, model.faces, args.out / "views.png", args.image_size)
     print(f"wrote {', '.join(str(args.out / n) for n in OUTPUT_FILES)}: "
           f"{hand.num_vertices} vertices, max |angle| {math.degrees(np.abs(euler).max()):.1f} "
           "deg")
     return 0
-
-
-def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
-    raise SystemExit(exit_status_after_signal(signum))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,20 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     from s2hand.hand.deephandmesh.errors import HandModelFileError
     from s2hand.methods.deephandmesh.checkpoint import DHMCheckpointError
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        return run(args)
-    except (DemoInputError, HandModelFileError, DHMCheckpointError, OutputWriteError) as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return EXIT_DATA
-    except OSError as err:
-        print(f"{PROG}: error: cannot write to {args.out}: {err}", file=sys.stderr)
-        return EXIT_DATA
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; no partial files were left", file=sys.stderr)
-        return exit_status_after_signal(signal.SIGINT)
-    finally:
-        signal.signal(signal.SIGTERM, previous)     # callers (tests) keep their own handler
+    # A bad --euler file, hand model or checkpoint, or a failed write, is bad data (1).
+    return run_interruptible(
+        PROG, lambda: run_reporting_errors(
+            PROG, run, args, (UsageError,),
+            (DemoInputError, HandModelFileError, DHMCheckpointError, OSError)),
+        kept=KEPT_WHOLE_FILES)
 
 
 if __name__ == "__main__":

@@ -58,19 +58,29 @@ def run_reporting_errors(prog: str, run: Callable[[argparse.Namespace], int],
                          data_errors: tuple[type[Exception], ...] = ()) -> int:
     """``run(args)``; an exception of ``errors`` (bad usage or config) is printed as
     ``"<prog>: error: <message>"`` on stderr (no traceback) and gives exit status 2, one of
-    ``data_errors`` (bad input files) the same message and status 1; any other exception gives
-    status 1 with its one-line message (the traceback only under ``S2HAND_DEBUG``)."""
+    ``data_errors`` (bad input files) the same message and status 1; when both name one of its
+    classes (e.g. ``ValueError`` and a ``ValueError`` subclass), the closer class decides. Any
+    other exception gives status 1 with its one-line message (the traceback only under
+    ``S2HAND_DEBUG``)."""
     try:
         return run(args)
-    except errors as err:
+    except (*errors, *data_errors) as err:
         print(f"{prog}: error: {describe_error(err)}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
-    except data_errors as err:
-        print(f"{prog}: error: {describe_error(err)}", file=sys.stderr)
-        return EXIT_FAILED
+        return _status_of(err, errors, data_errors)
     except Exception as err:
         if debug_requested():
             raise
         print(f"{prog}: error: {type(err).__name__}: {describe_error(err)} (set {DEBUG_ENV}=1 "
               "for the traceback)", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _status_of(err: Exception, errors: tuple[type[Exception], ...],
+               data_errors: tuple[type[Exception], ...]) -> int:
+    for cls in type(err).__mro__:
+        if cls in data_errors:
+            return EXIT_FAILED
+        if cls in errors:
+            return EXIT_INPUT_ERROR
+    # Only a virtual subclass (registered with an ABC) has none of them in its MRO.
+    return EXIT_INPUT_ERROR if isinstance(err, errors) else EXIT_FAILED

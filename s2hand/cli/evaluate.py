@@ -17,14 +17,17 @@ import time
 from pathlib import Path
 
 from s2hand.cli.errors import UsageError, run_reporting_errors
+from s2hand.cli.interrupts import KEPT_WHOLE_FILES, run_interruptible
 from s2hand.evaluation.evaluate import EvaluationInputError, evaluate
 from s2hand.evaluation.io import EVAL_SIZES, official_lines, read_gt, read_pred_json, write_scores
 from s2hand.evaluation.report import write_report
 
+PROG = "s2hand-eval"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="s2hand-eval",
+        prog=PROG,
         description="Evaluate a pred.json with the official FreiHAND/HO3D metrics.")
     parser.add_argument("--pred", type=Path, help="pred.json ([xyz_list, verts_list])")
     parser.add_argument("--gt", type=Path,
@@ -85,8 +88,10 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Bad usage exits 2; unreadable or inconsistent prediction / GT files are bad data (1).
-    return run_reporting_errors("s2hand-eval", _run, args, (UsageError,),
-                                (EvaluationInputError, OSError))
+    return run_interruptible(
+        PROG, lambda: run_reporting_errors(PROG, _run, args, (UsageError,),
+                                           (EvaluationInputError, OSError)),
+        kept=KEPT_WHOLE_FILES)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM as exit statuses 130 and 143 for the long-running tools."""
+"""Ctrl-C and SIGTERM as exit statuses 130 and 143, with a one-line note of what was kept."""
 
 from __future__ import annotations
 
@@ -7,33 +7,26 @@ import sys
 from collections.abc import Callable
 
 from s2hand.cli.errors import exit_status_after_signal
+from s2hand.stopping import raise_on_sigterm, signal_of
 
-EXIT_INTERRUPTED = exit_status_after_signal(signal.SIGINT)
-EXIT_TERMINATED = exit_status_after_signal(signal.SIGTERM)
-
-
-class Terminated(BaseException):
-    """Raised in the main thread when SIGTERM arrives (a BaseException, like
-    KeyboardInterrupt, so that ``except Exception`` handlers let it through)."""
+#: The note of the tools whose outputs are whole files written atomically, without resuming.
+KEPT_WHOLE_FILES = "no file is half-written (each is complete or left as it was)"
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated()
+def run_interruptible(prog: str, run: Callable[[], int],
+                      kept: str | Callable[[], str] = "finished work is kept, rerun to resume"
+                      ) -> int:
+    """``run()``, with Ctrl-C giving 130 and SIGTERM 143 and one line on stderr:
+    ``"<prog>: interrupted; <kept>"`` (``"terminated"`` after SIGTERM).
 
-
-def run_interruptible(prog: str, run: Callable[[], int]) -> int:
-    """``run()``, with Ctrl-C giving 130 and SIGTERM 143 and a one-line note on stderr.
-
-    Work already written to disk by ``run`` stays (the tools write atomically and resume).
+    ``kept`` says what the tool leaves on disk; a function is called after the stop, so that it
+    can look (e.g. for an unfinished-folder mark).
     """
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        return run()
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; finished work is kept, rerun to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Terminated:
-        print(f"{prog}: terminated; finished work is kept, rerun to resume", file=sys.stderr)
-        return EXIT_TERMINATED
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with raise_on_sigterm():
+        try:
+            return run()
+        except KeyboardInterrupt as stop:
+            signum = signal_of(stop)
+            word = "interrupted" if signum == signal.SIGINT else "terminated"
+            print(f"{prog}: {word}; {kept() if callable(kept) else kept}", file=sys.stderr)
+            return exit_status_after_signal(signum)

@@ -9,25 +9,21 @@ subject's true correctives) and ``synthetic.json``. See docs/deephandmesh.md.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import time
 from pathlib import Path
 
 from tqdm import tqdm
 
-from s2hand.cli.errors import (
-    EXIT_FAILED,
-    EXIT_INPUT_ERROR,
-    describe_error,
-    exit_status_after_signal,
-)
+from s2hand.cli.errors import run_reporting_errors
+from s2hand.cli.interrupts import run_interruptible
 from s2hand.data.errors import DataError
 from s2hand.data.synthetic.deephandmesh_layout import (
     DEPTH_DTYPES,
     DHMSyntheticParams,
     generate_dhm_synthetic,
 )
+from s2hand.data.synthetic.target import unfinished_note
 from s2hand.hand.deephandmesh.errors import HandModelFileError
 
 PROG = "s2hand-make-dhm-synthetic"
@@ -63,42 +59,32 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
-    raise KeyboardInterrupt(signum)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
     params = DHMSyntheticParams(subject=args.subject, num_sequences=args.sequences,
                                 frames_per_sequence=args.frames, num_cameras=args.cameras,
                                 identity_seed=args.identity_seed, heldout_sequences=args.heldout,
                                 depth_dtype=args.depth_dtype)
+    params.check()
     total = args.sequences * args.frames * args.cameras
-    previous = signal.signal(signal.SIGTERM, _terminate)
     start = time.perf_counter()
-    try:
-        params.check()
-        with tqdm(total=total, unit="view", disable=None) as bar:
-            generate_dhm_synthetic(args.out, params, args.seed, args.hand_model,
-                                   progress=bar.update, overwrite=args.overwrite,
-                                   torch_threads=args.torch_threads or None)
-    except (DataError, ValueError) as err:
-        print(f"{PROG}: error: {describe_error(err)}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
-    except (HandModelFileError, OSError) as err:
-        print(f"{PROG}: error: {describe_error(err)}", file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt as stop:
-        signum = stop.args[0] if stop.args else signal.SIGINT
-        print(f"{PROG}: interrupted; {args.out} is marked unfinished (synthetic.partial) and is "
-              "rewritten by the next run into it", file=sys.stderr)
-        return exit_status_after_signal(signum)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with tqdm(total=total, unit="view", disable=None) as bar:
+        generate_dhm_synthetic(args.out, params, args.seed, args.hand_model,
+                               progress=bar.update, overwrite=args.overwrite,
+                               torch_threads=args.torch_threads or None)
     seconds = time.perf_counter() - start
     print(f"wrote {total} views ({args.sequences} x {args.frames} frames x {args.cameras} "
           f"cameras) to {args.out} in {seconds:.1f} s ({total / seconds:.1f} views/s)")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # A used --out or bad sizes are bad usage (2); a bad hand-model folder or a write
+    # failure is bad data or a failed run (1).
+    return run_interruptible(
+        PROG, lambda: run_reporting_errors(PROG, _run, args, (DataError, ValueError),
+                                           (HandModelFileError, OSError)),
+        kept=lambda: unfinished_note(args.out))
 
 
 if __name__ == "__main__":

@@ -10,16 +10,22 @@ import argparse
 import sys
 import time
 from dataclasses import fields
+from pathlib import Path
 
 from tqdm import tqdm
 
-from s2hand.cli.errors import EXIT_FAILED, EXIT_INPUT_ERROR
+from s2hand.cli.errors import run_reporting_errors
+from s2hand.cli.interrupts import run_interruptible
 from s2hand.data.errors import DataError
 from s2hand.data.synthetic import DetectionNoise, generate_synthetic
+from s2hand.data.synthetic.target import unfinished_note
+from s2hand.hand import HandModelError, UnsafePickleError
+
+PROG = "s2hand-make-synthetic"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="s2hand-make-synthetic", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--layout", choices=("freihand", "ho3d"), required=True)
     p.add_argument("--out", required=True,
                    help="output dataset root: a new or empty folder, or (with --overwrite) one "
@@ -53,31 +59,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
     names = {f.name for f in fields(DetectionNoise)}
     noise = DetectionNoise(**{k: v for k, v in vars(args).items() if k in names},
                            quantize=not args.no_quantize)
     total = args.train * (args.versions if args.layout == "freihand" else 1) + args.eval
     start = time.perf_counter()
-    try:
-        with tqdm(total=args.train + args.eval, unit="sample", disable=None) as bar:
-            generate_synthetic(args.layout, args.out, args.train, args.eval, args.seed,
-                               args.hand_model, noise=noise, num_versions=args.versions,
-                               ho3d_version=args.ho3d_version,
-                               frames_per_seq=args.frames_per_seq, batch_size=args.batch_size,
-                               torch_threads=args.torch_threads or None, progress=bar.update,
-                               overwrite=args.overwrite)
-    except (DataError, ValueError) as err:
-        print(f"s2hand-make-synthetic: error: {err}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
-    except OSError as err:  # e.g. a full disk; what was written is listed nowhere as finished
-        print(f"s2hand-make-synthetic: error: {args.out}: {err}", file=sys.stderr)
-        return EXIT_FAILED
+    with tqdm(total=args.train + args.eval, unit="sample", disable=None) as bar:
+        generate_synthetic(args.layout, args.out, args.train, args.eval, args.seed,
+                           args.hand_model, noise=noise, num_versions=args.versions,
+                           ho3d_version=args.ho3d_version, frames_per_seq=args.frames_per_seq,
+                           batch_size=args.batch_size, torch_threads=args.torch_threads or None,
+                           progress=bar.update, overwrite=args.overwrite)
     seconds = time.perf_counter() - start
     print(f"wrote {total} images ({args.layout} layout) to {args.out} in {seconds:.1f} s "
           f"({total / seconds:.1f} images/s)")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # A used --out or bad sizes are bad usage (2); an unreadable --hand-model or a write failure
+    # (e.g. a full disk) is bad data or a failed run (1). What was written before a failure
+    # or a stop stays marked unfinished (synthetic.partial) and is rewritten by the next run.
+    return run_interruptible(
+        PROG, lambda: run_reporting_errors(PROG, _run, args, (DataError, ValueError),
+                                           (HandModelError, UnsafePickleError, OSError)),
+        kept=lambda: unfinished_note(Path(args.out)))
 
 
 if __name__ == "__main__":

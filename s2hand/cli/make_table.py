@@ -14,13 +14,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from s2hand.cli.errors import run_reporting_errors
+from s2hand.cli.errors import UsageError, run_reporting_errors
+from s2hand.cli.interrupts import KEPT_WHOLE_FILES, run_interruptible
 from s2hand.evaluation.evaluate import EvaluationInputError
 from s2hand.evaluation.table import build_rows, load_run, render_csv, render_markdown
+from s2hand.outputs import atomic_write_text
+
+PROG = "s2hand-make-table"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="s2hand-make-table", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("runs", nargs="*", type=Path, help="scores.json/scores.txt or run dirs")
     p.add_argument("--name", action="append", default=[],
                    help="label of each run, in order (default: the directory name)")
@@ -38,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     if len(args.name) > len(args.runs):
-        raise EvaluationInputError(
+        raise UsageError(
             f"{len(args.name)} --name given for {len(args.runs)} run(s)")
     names = args.name + [None] * (len(args.runs) - len(args.name))
     loaded = [load_run(path, name) for path, name in zip(args.runs, names, strict=True)]
@@ -46,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.dataset:
         datasets.add(args.dataset)
     if len(datasets) != 1:
-        raise EvaluationInputError(
+        raise UsageError(
             "runs mix datasets (" + ", ".join(sorted(datasets)) + ")" if datasets
             else "no runs given: pass --dataset to print the published numbers")
     dataset = datasets.pop()
@@ -55,8 +59,7 @@ def _run(args: argparse.Namespace) -> int:
     text = (render_markdown(rows, dataset, args.units) if args.format == "markdown"
             else render_csv(rows, args.units))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
+        atomic_write_text(args.out, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -64,7 +67,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return run_reporting_errors("s2hand-make-table", _run, args, (EvaluationInputError, OSError))
+    # Bad usage exits 2; a missing or unreadable scores file is bad data (1), as in s2hand-eval.
+    return run_interruptible(
+        PROG, lambda: run_reporting_errors(PROG, _run, args, (UsageError,),
+                                           (EvaluationInputError, OSError)),
+        kept=KEPT_WHOLE_FILES)
 
 
 if __name__ == "__main__":

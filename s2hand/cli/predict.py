@@ -28,6 +28,7 @@ from s2hand.data.errors import DataError
 from s2hand.data.io import read_image
 from s2hand.predict.inputs import InputError, collect_sources, read_hands_json, video_frames
 from s2hand.predict.pipeline import METHODS, Predictor
+from s2hand.predict.results import video_writer
 
 PROG = "s2hand-predict"
 
@@ -149,19 +150,13 @@ def _run(args: argparse.Namespace) -> int:
             done += 1
             failed += not ok
         for src in (s for s in sources if s.is_video):
-            writer = None
-            for name, frame, fps in video_frames(src.path, args.every):
-                ok, overlay = _one(predictor, args, name, frame, given)
-                done += 1
-                failed += not ok
-                if overlay is not None:
-                    if writer is None:
-                        path = args.out / f"{src.path.stem}_overlay.mp4"
-                        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"),
-                                                 fps / args.every, overlay.shape[1::-1])
-                    writer.write(overlay)
-            if writer is not None:
-                writer.release()
+            with video_writer(args.out / f"{src.path.stem}_overlay.mp4") as write:
+                for name, frame, fps in video_frames(src.path, args.every):
+                    ok, overlay = _one(predictor, args, name, frame, given)
+                    done += 1
+                    failed += not ok
+                    if overlay is not None:
+                        write(overlay, fps / args.every)
     seconds = time.perf_counter() - start
     print(f"{PROG}: {done} image(s) in {seconds:.1f} s ({done / max(seconds, 1e-9):.2f} images/s)"
           f", {failed} without a result, {skipped} already done (kept); outputs in {args.out}")

@@ -21,6 +21,7 @@ from pathlib import Path
 from s2hand.cli.errors import EXIT_FAILED, describe_error, exit_status_after_signal
 from s2hand.config import ConfigError, ExperimentConfig, load_config, save_config
 from s2hand.outputs import OutputFolderBusy, hold_output_folder, refuse_fresh_run_over_previous
+from s2hand.stopping import raise_on_sigterm, signal_of
 
 log = logging.getLogger("s2hand.train")
 
@@ -210,13 +211,13 @@ def _run_in_folder(args: argparse.Namespace, cfg: ExperimentConfig, out_dir: Pat
         log.info("resolved config written to %s", written)
     start = time.perf_counter()
     try:
-        # Imported only now: the engine pulls in torch and the model; --check needs neither.
-        from s2hand.experiment import run_experiment
+        with raise_on_sigterm():
+            # Imported only now: the engine pulls in torch and the model; --check needs neither.
+            from s2hand.experiment import run_experiment
 
-        result = run_experiment(cfg) or {}
-    except KeyboardInterrupt:
-        log.error("interrupted by the user")
-        return exit_status_after_signal(signal.SIGINT)
+            result = run_experiment(cfg) or {}
+    except KeyboardInterrupt as stop:
+        return _stopped(stop, cfg)
     except ConfigError as err:  # found once the data is loaded (e.g. train_batch too large)
         log.error("%s", err)
         return EXIT_CONFIG_ERROR
@@ -234,6 +235,25 @@ def _run_in_folder(args: argparse.Namespace, cfg: ExperimentConfig, out_dir: Pat
         return exit_status_after_signal(signum)
     log.info("finished in %.1f s; outputs in %s", time.perf_counter() - start, out_dir)
     return 0
+
+
+def _stopped(stop: KeyboardInterrupt, cfg: ExperimentConfig) -> int:
+    """The note and exit status for a signal that ended the run by an exception: a second one
+    in the training loop (its note names the last checkpoint), or one outside the loop (set-up,
+    data preparation, a test pass), where nothing is saved for it and every file is whole."""
+    signum = signal_of(stop)
+    name = signal.Signals(signum).name
+    note = getattr(stop, "note", "")
+    if note:
+        log.warning("stopped at once by a second %s: %s; continue with --set resume=auto", name,
+                    note)
+    else:
+        advice = ("rerun with --set resume=auto to continue" if cfg.run_mode == "training"
+                  else "rerun to evaluate")
+        log.warning("stopped by %s outside the training loop: finished files are kept and none "
+                    "is half-written; %s", name, advice)
+    return exit_status_after_signal(signum)
+
 
 if __name__ == "__main__":
     sys.exit(main())

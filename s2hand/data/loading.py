@@ -22,6 +22,7 @@ from s2hand.data.augment import AugmentParams
 from s2hand.data.batch import normalize_batch
 from s2hand.data.catalog import dataset_spec
 from s2hand.data.errors import DataError
+from s2hand.stopping import ignore_stop_signals
 
 
 @dataclass(frozen=True)
@@ -105,4 +106,4 @@ def eval_loader(dataset: Dataset, name: str, batch_size: int, num_workers: int) 
         return normalize_batch(default_collate(list(samples)), name)
 
     return DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
-                      collate_fn=collate)
+                      collate_fn=collate, worker_init_fn=ignore_stop_signals)

@@ -21,6 +21,7 @@ from s2hand.data.ho3d import training_frame_uv
 from s2hand.data.io import load_array_list
 from s2hand.data.synthetic.noise import DetectionNoise, noisy_detections
 from s2hand.hand.joint_orders import FREIHAND_JOINT_NAMES
+from s2hand.outputs import atomic_savefig, atomic_write_text
 
 PCK_THRESHOLDS = (5.0, 10.0, 20.0)
 
@@ -122,7 +123,7 @@ def save_quality_png(path: str | Path, results: Mapping[str, dict]) -> Path:
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    atomic_savefig(fig, path, dpi=100)
     plt.close(fig)
     return path
 
@@ -133,7 +134,7 @@ def write_quality_report(folder: str | Path, results: Mapping[str, dict], meta: 
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"md": folder / "quality.md", "json": folder / "quality.json",
              "png": folder / "quality.png"}
-    paths["md"].write_text(quality_table(results))
-    paths["json"].write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    atomic_write_text(paths["md"], quality_table(results))
+    atomic_write_text(paths["json"], json.dumps({"meta": meta, "results": results}, indent=1))
     save_quality_png(paths["png"], results)
     return paths

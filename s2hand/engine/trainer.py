@@ -9,10 +9,8 @@ resume, logging, progress and the end-of-run summary.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +19,15 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from s2hand.stopping import StopSignal, ignore_stop_signals
+
 from .checkpoint import CheckpointManager, capture_rng_state, load_checkpoint, restore_rng_state
-from .distributed import DistInfo, all_reduce_any, all_reduce_mean, barrier
+from .distributed import DistInfo, all_reduce_any, all_reduce_mean
 from .metrics_log import MetricsLogger
 from .optim import apply_frozen_modes
 from .resume_check import check_resumable
 from .sampling import ResumableSampler, SeededDataset
+from .stop_request import PassStopped, StopRequest
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,9 @@ class Trainer:
 
     Hooks: ``on_iteration(trainer, batch, output)`` after every optimiser step (rank 0 only);
     ``on_evaluate(trainer, epoch_label) -> dict`` every ``save_interval`` epochs and after the
-    last one (rank 0 only; other ranks wait), its scalars logged under phase ``"test"``.
+    last one (rank 0 only; other ranks wait), its scalars logged under phase ``"test"``. The
+    evaluation should take its batches through :meth:`stoppable`, so that a stop request ends
+    it before the next batch (see :mod:`.stop_request`).
     """
 
     def __init__(self, model: nn.Module, step_fn: Callable[[nn.Module, Any], StepOutput],
@@ -124,7 +127,7 @@ class Trainer:
         self.loader = DataLoader(
             SeededDataset(dataset, cfg.seed), batch_sampler=self.sampler,
             num_workers=cfg.num_workers, collate_fn=collate_fn,
-            pin_memory=device.type == "cuda",
+            pin_memory=device.type == "cuda", worker_init_fn=ignore_stop_signals,
             generator=torch.Generator().manual_seed(cfg.seed))
         self.epochs_done = 0
         self.batch_in_epoch = 0
@@ -134,8 +137,7 @@ class Trainer:
         self.images_seen = 0
         self.last_checkpoint: str | None = None
         self.last_eval: dict[str, float] = {}
-        self._stop_requested = False
-        self.stop_signal: int | None = None  # the signal that asked for the stop, if any
+        self._stop = StopRequest()
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
@@ -180,29 +182,59 @@ class Trainer:
 
     def save(self, numbered: bool) -> None:
         if self.checkpoints is not None:
-            path = self.checkpoints.save(self.state_dict(), numbered=numbered)
-            self.last_checkpoint = str(path)
+            with self._stop.writing():  # a second signal waits for the file to be complete
+                path = self.checkpoints.save(self.state_dict(), numbered=numbered)
+                self.last_checkpoint = str(path)
 
     # ------------------------------------------------------------------ loop
     def request_stop(self) -> None:
-        """Ask the loop to save ``latest.t7`` and return after the current iteration."""
-        self._stop_requested = True
+        """Ask the loop to save ``latest.t7`` and return after the current iteration (or
+        before the next batch of an evaluation pass)."""
+        self._stop.request()
+
+    def stoppable(self, loader: Iterable) -> Iterable:
+        """``loader``'s batches for an ``on_evaluate`` pass: once a stop is requested, the pass
+        ends before its next batch, nothing of it is recorded and ``latest.t7`` holds the
+        state before it, so that a resumed run evaluates that epoch again."""
+        return self._stop.batches(loader)
 
     def fit(self) -> dict[str, Any]:
-        """Train the remaining epochs; returns the end-of-run summary dict."""
+        """Train the remaining epochs; returns the end-of-run summary dict.
+
+        SIGINT/SIGTERM: the first saves ``latest.t7`` at the next safe point and returns with
+        ``interrupted``; a second raises :class:`s2hand.stopping.StopSignal` at once (never
+        inside a checkpoint write), its ``note`` naming the last checkpoint written.
+        """
         start = time.perf_counter()
-        restore = self._install_signal_handlers()
+        restore = self._stop.install()
         interrupted = False
         try:
             while self.epochs_done < self.cfg.epochs:
-                if not self._run_epoch():
+                if not (self._run_epoch() and self._end_epoch()):
                     interrupted = True
                     break
-                self._end_epoch()
+                if self.epochs_done < self.cfg.epochs and self._stopping(save=False):
+                    interrupted = True
+                    break
+        except StopSignal as stop:
+            stop.note = (f"the last checkpoint written, {self.last_checkpoint}, is complete"
+                         if self.last_checkpoint else "no checkpoint was written by this run")
+            raise
         finally:
             restore()
             self.logger.close()
         return self._summary(time.perf_counter() - start, interrupted)
+
+    def _stopping(self, save: bool) -> bool:
+        """Whether any rank was asked to stop; then (after saving ``latest.t7`` when ``save``)
+        says where the state is."""
+        if not all_reduce_any(self._stop.requested, self.dist, self.device):
+            return False
+        if save:
+            self.save(numbered=False)
+        log.warning("stop requested: state saved to %s at iteration %d", self.last_checkpoint,
+                    self.iteration)
+        return True
 
     def _run_epoch(self) -> bool:
         """One (possibly resumed) epoch; False when stopped early on request."""
@@ -231,10 +263,7 @@ class Trainer:
             every = self.cfg.checkpoint_every_iters
             if every > 0 and self.iteration % every == 0:
                 self.save(numbered=False)
-            if all_reduce_any(self._stop_requested, self.dist, self.device):
-                self.save(numbered=False)
-                log.warning("stop requested: state saved to %s at iteration %d",
-                            self.last_checkpoint, self.iteration)
+            if self._stopping(save=True):
                 return False
         if window:
             self._log_window(window, label)
@@ -285,21 +314,45 @@ class Trainer:
                 f"The last good checkpoint is {where} and was not overwritten; lower init_lr, "
                 "check the data, or raise max_bad_batches.")
 
-    def _end_epoch(self) -> None:
+    def _end_epoch(self) -> bool:
+        """Evaluation (when due), scheduler step and checkpoint after an epoch's last batch;
+        False when a stop request ended the evaluation early."""
+        label = self.cfg.epoch_offset + self.epochs_done + 1
+        due = label % self.cfg.save_interval == 0 or self.epochs_done + 1 == self.cfg.epochs
+        if due and self.on_evaluate is not None and not self._evaluate(label):
+            return False
         self.epochs_done += 1
         self.batch_in_epoch = 0
-        label = self.cfg.epoch_offset + self.epochs_done
-        due = label % self.cfg.save_interval == 0 or self.epochs_done == self.cfg.epochs
-        if due and self.on_evaluate is not None:
-            if self.dist.is_main:
-                self.last_eval = dict(self.on_evaluate(self, label) or {})
-                self.logger.log("test", self.last_eval, self.iteration, label)
-                self.wrapped.train()
-                apply_frozen_modes(self.model)
-            barrier(self.dist)
         if self.scheduler is not None:
             self.scheduler.step()
         self.save(numbered=due)
+        return True
+
+    def _evaluate(self, label: int) -> bool:
+        """The ``on_evaluate`` pass of epoch ``label`` (rank 0); False when a stop request
+        ended it: then ``latest.t7`` gets the state before the pass (the epoch's batches done,
+        the RNG as it was), which a resumed run continues by evaluating again."""
+        stopped = False
+        if self.dist.is_main:
+            rng = capture_rng_state()
+            try:
+                self.last_eval = dict(self.on_evaluate(self, label) or {})
+            except PassStopped:
+                stopped = True
+                restore_rng_state(rng)
+            else:
+                self.logger.log("test", self.last_eval, self.iteration, label)
+            self.wrapped.train()
+            apply_frozen_modes(self.model)
+        # The other ranks wait here for the pass, and all learn whether it was stopped.
+        if not all_reduce_any(stopped, self.dist, self.device):
+            return True
+        self.save(numbered=False)
+        log.warning("stop requested during the evaluation of epoch %d: the pass was left "
+                    "unfinished and none of its scores recorded; the state before it is saved "
+                    "to %s and a resumed run evaluates the epoch again", label,
+                    self.last_checkpoint)
+        return False
 
     def _log_window(self, window: dict[str, list[float]], label: int) -> None:
         means = {k: sum(v) / len(v) for k, v in window.items()}
@@ -322,33 +375,12 @@ class Trainer:
             "last_checkpoint": self.last_checkpoint,
             "last_eval": self.last_eval,
             "interrupted": interrupted,
-            "stop_signal": self.stop_signal if interrupted else None,
+            "stop_signal": self._stop.signum if interrupted else None,
         }
         if self.dist.is_main:
             lines = [f"  {k}: {v}" for k, v in summary.items()]
             log.info("training summary:\n%s", "\n".join(lines))
         return summary
-
-    def _install_signal_handlers(self) -> Callable[[], None]:
-        """SIGTERM/SIGINT → save ``latest.t7`` at the next iteration boundary and stop."""
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous = {}
-
-        def handler(signum: int, frame: Any) -> None:  # noqa: ARG001
-            if self._stop_requested:  # second signal: stop now
-                signal.default_int_handler(signum, frame)
-            self.stop_signal = signum
-            self.request_stop()
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            previous[sig] = signal.signal(sig, handler)
-
-        def restore() -> None:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
-
-        return restore
 
 
 def _batch_size(batch: Any) -> int:

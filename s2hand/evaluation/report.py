@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from s2hand.evaluation.evaluate import EvaluationResult
+from s2hand.outputs import atomic_write_bytes, atomic_write_text
 
 CURVE_TITLES = {
     "xyz": "PCK, keypoints (unaligned)",
@@ -47,7 +48,7 @@ def plot_pck(result: EvaluationResult, path: str | Path | None = None) -> bytes:
         plt.close(fig)
     data = buf.getvalue()
     if path is not None:
-        Path(path).write_bytes(data)
+        atomic_write_bytes(path, data)
     return data
 
 
@@ -94,5 +95,5 @@ def write_report(out_dir: str | Path, result: EvaluationResult, title: str = "s2
     out.mkdir(parents=True, exist_ok=True)
     png_path, html_path = out / "pck.png", out / "scores.html"
     png = plot_pck(result, png_path)
-    html_path.write_text(render_html(result, png, title, meta), encoding="utf-8")
+    atomic_write_text(html_path, render_html(result, png, title, meta))
     return {"png": png_path, "html": html_path}

@@ -23,6 +23,7 @@ from s2hand.methods.deephandmesh.checkpoint import load_dhm_checkpoint
 from s2hand.methods.deephandmesh.metrics import DHMGroundTruth
 from s2hand.methods.deephandmesh.task import DHMTask, DHMTaskSettings, DHMTestSplit
 from s2hand.models.deephandmesh import DeepHandMesh
+from s2hand.stopping import ignore_stop_signals
 
 log = logging.getLogger(__name__)
 SYNTHETIC_INFO = "synthetic.json"
@@ -172,5 +173,6 @@ class DeepHandMeshMethod:
             ds = Subset(ds, np.linspace(0, len(ds) - 1, limit).round().astype(int).tolist())
         gt = self.ground_truth()
         loader = DataLoader(ds, batch_size=self.config.val_batch, shuffle=False,
-                            num_workers=min(self.config.num_workers, TEST_WORKERS))
+                            num_workers=min(self.config.num_workers, TEST_WORKERS),
+                            worker_init_fn=ignore_stop_signals)
         return {"DeepHandMesh": DHMTestSplit(loader, gt)}

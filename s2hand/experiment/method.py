@@ -48,7 +48,8 @@ class Method(Protocol):
         ...
 
     def eval_splits(self) -> dict[str, Any]:
-        """Test splits by name, each with ``loader`` and ``has_gt``; passed to ``run_test``."""
+        """Test splits by name, each a dataclass with ``loader`` and ``has_gt``; passed to
+        ``run_test`` (during training with ``loader`` wrapped by ``Trainer.stoppable``)."""
         ...
 
     def build_model(self) -> nn.Module: ...

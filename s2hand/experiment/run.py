@@ -10,6 +10,7 @@ logs/metrics.{csv,jsonl}, model/, pic/, json/, obj/}``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import random
@@ -118,7 +119,10 @@ def _run(config: ExperimentConfig, dist: DistInfo, device: torch.device, out_dir
     last_test: dict[str, Any] = {}
 
     def on_evaluate(trainer: Trainer, label: int) -> dict[str, float]:
-        result = task.run_test(trainer.model, eval_splits, device, label)
+        # A stop request ends the pass between two batches (see Trainer.stoppable).
+        splits = {name: dataclasses.replace(split, loader=trainer.stoppable(split.loader))
+                  for name, split in eval_splits.items()}
+        result = task.run_test(trainer.model, splits, device, label)
         last_test.clear()
         last_test.update(result)
         flat = {f"loss_{k}": v for k, v in result["losses"].items()}

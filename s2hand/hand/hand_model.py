@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import numpy as np
 
 from s2hand.hand.joint_orders import MANO_PARENTS, MANO_TIP_IDS
 from s2hand.hand.mano_pickle import load_mano_pickle
+from s2hand.outputs import atomic_write_bytes
 
 ASSET_DIR = Path(__file__).resolve().parent / "assets"
 OPEN_HAND_FILE = "open_hand.npz"
@@ -170,10 +172,10 @@ def model_to_arrays(model: HandModel) -> dict[str, np.ndarray]:
 def save_hand_model(model: HandModel, path: str | Path, compressed: bool = True) -> Path:
     """Write ``model`` as an ``.npz`` readable by :func:`load_hand_model` (and by smplx)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = model_to_arrays(validate(model, str(path)))
-    (np.savez_compressed if compressed else np.savez)(path, **arrays)
-    return path
+    buffer = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(buffer, **arrays)
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def default_hand_model_path() -> Path:

@@ -9,6 +9,7 @@ removes only files whose writer is gone, never those of a live run.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -51,6 +52,14 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """:func:`atomic_write_bytes` of ``text`` encoded as UTF-8."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_savefig(fig, path: str | Path, **savefig_kwargs) -> Path:  # noqa: ANN001
+    """Save a matplotlib figure as :func:`atomic_write_bytes` does (rendered in memory first;
+    the format follows the suffix of ``path``); returns ``path``."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=Path(path).suffix[1:], **savefig_kwargs)
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def _write_all(handle, data: bytes) -> None:  # noqa: ANN001 - a binary file object

@@ -1,4 +1,5 @@
-"""Writing one image's results: ``<name>.json``, meshes (``.obj``/``.ply``), overlay PNG.
+"""Writing one image's results: ``<name>.json``, meshes (``.obj``/``.ply``), overlay PNG; and
+a video's overlay ``.mp4``.
 
 Every file is written to a temporary name and moved into place, so an interrupted run leaves
 no half-written file; ``<name>.json`` is written last and marks the image as done.
@@ -7,6 +8,9 @@ no half-written file; ``<name>.json`` is written last and marks the image as don
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -49,3 +53,30 @@ def _plain(value: object) -> object:
 def write_record(path: Path, record: dict) -> Path:
     """``record`` (numpy arrays allowed) as indented JSON."""
     return atomic_write_text(path, json.dumps(_plain(record), indent=1))
+
+
+@contextmanager
+def video_writer(path: Path) -> Iterator[Callable[[np.ndarray, float], None]]:
+    """``write(bgr_frame, fps)`` into an ``.mp4`` (at the first frame's fps) that appears at
+    ``path`` only complete: the frames go to a temporary file beside it, moved over ``path``
+    when the block ends without an error and removed otherwise. No frame written, no file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
+    writer: cv2.VideoWriter | None = None
+
+    def write(frame: np.ndarray, fps: float) -> None:
+        nonlocal writer
+        if writer is None:
+            writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps,
+                                     frame.shape[1::-1])
+        writer.write(frame)
+
+    try:
+        yield write
+    except BaseException:
+        if writer is not None:
+            writer.release()
+            tmp.unlink(missing_ok=True)
+        raise
+    if writer is not None:
+        writer.release()
+        os.replace(tmp, path)

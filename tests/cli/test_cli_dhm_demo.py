@@ -94,6 +94,21 @@ def test_bad_usage_and_bad_data(tmp_path, capsys):
     assert "hand.obj: file not found" in capsys.readouterr().err
 
 
+def test_sigterm_while_rendering_exits_143_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    import os
+
+    import s2hand.cli.dhm_demo as demo
+
+    def terminated(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(demo, "save_views_figure", terminated)
+    assert main(["--out", str(tmp_path / "o"), *SMALL]) == 143
+    assert capsys.readouterr().err == ("s2hand-dhm-demo: terminated; no file is half-written "
+                                       "(each is complete or left as it was)\n")
+    assert list((tmp_path / "o").iterdir()) == []  # the views come first, so nothing is there
+
+
 def test_module_entry_point():
     done = subprocess.run([sys.executable, "-m", "s2hand.cli.dhm_demo", "--help"],
                           capture_output=True, text=True, timeout=120, check=False)

@@ -16,6 +16,7 @@ from s2hand.cli import evaluate as eval_cli
 from s2hand.cli import make_synthetic, train
 from s2hand.data.errors import CorruptImageError
 from s2hand.outputs import LOCK_NAME
+from s2hand.stopping import StopSignal
 
 
 @pytest.fixture
@@ -93,6 +94,22 @@ def test_exit_status_after_a_signal_names_the_saved_state(workdir, engine, capsy
     assert train.main(["--config_json", _config(workdir)]) == status
     err = capsys.readouterr().err
     assert "out/run/model/latest.t7" in err and "resume=auto" in err
+
+
+@pytest.mark.parametrize(("stop", "status", "said"), [
+    (StopSignal(15, "the last checkpoint written, out/run/model/latest.t7, is complete"), 143,
+     "stopped at once by a second SIGTERM: the last checkpoint written, "
+     "out/run/model/latest.t7, is complete; continue with --set resume=auto"),
+    (KeyboardInterrupt(), 130, "stopped by SIGINT outside the training loop: finished files "
+     "are kept and none is half-written; rerun with --set resume=auto to continue"),
+])
+def test_a_stop_by_exception_is_one_line_with_the_signals_status(workdir, engine, capsys, stop,
+                                                                 status, said):
+    engine.result = stop
+    assert train.main(["--config_json", _config(workdir)]) == status
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1].endswith(f"WARNING s2hand.train: {said}")
+    assert err.count("stopped") == 1 and "Traceback" not in err
 
 
 def test_config_that_is_not_utf8(workdir, engine, capsys):
@@ -184,6 +201,22 @@ def test_make_synthetic_out_under_a_regular_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"its parent {blocker} is a file" in err and "Traceback" not in err
     assert blocker.read_text() == "keep me"
+
+
+def test_the_closer_class_decides_between_usage_and_data_errors(capsys):
+    from s2hand.cli.errors import run_reporting_errors
+
+    class BadFile(ValueError):
+        pass
+
+    def fail(error):
+        def run(args):
+            raise error
+        return run
+
+    assert run_reporting_errors("x", fail(BadFile("f")), None, (ValueError,), (BadFile,)) == 1
+    assert run_reporting_errors("x", fail(ValueError("v")), None, (ValueError,), (BadFile,)) == 2
+    assert capsys.readouterr().err == "x: error: f\nx: error: v\n"
 
 
 def test_unexpected_errors_are_one_line_unless_debug_is_asked(monkeypatch, capsys):

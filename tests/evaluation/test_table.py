@@ -50,6 +50,9 @@ def test_cli(tmp_path, capsys):
     assert main([str(run), "--dataset", "ho3d"]) == 2
     assert "mix datasets" in capsys.readouterr().err
     assert main([]) == 2
+    (run / "scores.json").write_text("{not json")
+    assert main([str(run)]) == 1  # a bad scores file is bad data
+    assert str(run / "scores.json") in capsys.readouterr().err
 
 
 def test_ablation_rows(capsys):

@@ -82,3 +82,10 @@ def finish_output_folder(out: Path, meta: dict) -> dict:
 def interrupted(out: Path) -> bool:
     """Whether a generation into ``out`` was started and never finished."""
     return (out / PARTIAL).is_file() and not (out / MARKER).is_file()
+
+
+def unfinished_note(out: Path) -> str:
+    """What a generation into ``out`` that was stopped part-way left there, in one phrase."""
+    if interrupted(out):
+        return f"{out} is marked unfinished ({PARTIAL}) and is rewritten by the next run into it"
+    return f"nothing half-written is left in {out}"

@@ -7,6 +7,7 @@ uses matplotlib's Agg backend, so no display is needed.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from s2hand.hand.joint_orders import FREI_BONES  # noqa: E402
+from s2hand.outputs import atomic_savefig, atomic_write_bytes, atomic_write_text  # noqa: E402
 
 FINGER_COLOURS = ("tab:red", "tab:orange", "tab:green", "tab:blue", "tab:purple")
 
@@ -116,7 +118,7 @@ def save_panel(path: str | Path, batch: Any, output: Any, index: int = 0,
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig = sample_panel(batch, output, index=index, title=title)
-    fig.savefig(path, dpi=dpi)
+    atomic_savefig(fig, path, dpi=dpi)
     fig.canvas.draw()
     rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
     plt.close(fig)
@@ -146,7 +148,9 @@ def save_per_image(folder: str | Path, stem: str, batch: Any, output: Any,
     def plain(name: str, img: np.ndarray | None, cmap: str | None = None) -> None:
         if img is not None:
             path = folder / f"{stem}_{name}.png"
-            plt.imsave(path, img, cmap=cmap)
+            buffer = io.BytesIO()
+            plt.imsave(buffer, img, cmap=cmap, format="png")
+            atomic_write_bytes(path, buffer.getvalue())
             written.append(path)
 
     def overlay(name: str, img: np.ndarray, pts: np.ndarray | None,
@@ -160,7 +164,7 @@ def save_per_image(folder: str | Path, stem: str, batch: Any, output: Any,
         ax.imshow(img)
         _draw_skeleton_2d(ax, pts, conf=conf)
         path = folder / f"{stem}_{name}.png"
-        fig.savefig(path, dpi=100)
+        atomic_savefig(fig, path, dpi=100)
         plt.close(fig)
         written.append(path)
 
@@ -185,5 +189,4 @@ def export_obj(path: str | Path, vertices: torch.Tensor, faces: torch.Tensor) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     mesh = trimesh.Trimesh(vertices=_np(vertices), faces=_np(faces).astype(np.int64),
                            process=False)
-    mesh.export(path)
-    return path
+    return atomic_write_text(path, mesh.export(file_type="obj"))

@@ -113,6 +113,9 @@ def test_cli_refuses_foreign_folders_and_bad_values(tmp_path, capsys):
     assert cli_main(["--out", str(foreign), "--sequences", "1", "--frames", "1",
                      "--heldout", "0"]) == 2
     assert "mine.txt" in capsys.readouterr().err and (foreign / "mine.txt").read_text() == "keep"
+    # A folder that is no hand model is bad data (1), though its error is a ValueError.
+    assert cli_main(["--out", str(tmp_path / "y"), "--hand-model", str(foreign)]) == 1
+    assert "hand.obj" in capsys.readouterr().err and not (tmp_path / "y").exists()
     assert cli_main(["--out", str(tmp_path / "x"), "--frames", "0"]) == 2
     assert "frames_per_sequence must be >= 1" in capsys.readouterr().err
     out = tmp_path / "ok"
@@ -142,7 +145,9 @@ def test_cli_after_sigterm_exits_143_and_the_next_run_finishes(tmp_path, capsys,
     argv = ["--out", str(out), "--sequences", "1", "--frames", "2", "--cameras", "6",
             "--heldout", "0"]
     assert cli_main(argv) == 143
-    assert "interrupted" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.endswith(f"s2hand-make-dhm-synthetic: terminated; {out} is marked unfinished "
+                        "(synthetic.partial) and is rewritten by the next run into it\n")
     assert signal.getsignal(signal.SIGTERM) is before
     assert (out / "synthetic.partial").is_file() and not (out / "synthetic.json").exists()
     monkeypatch.setattr(cli, "generate_dhm_synthetic", real)
