@@ -31,9 +31,11 @@ from pathlib import Path
 import numpy as np
 
 from s2hand.cli.errors import run_reporting_errors
+from s2hand.cli.interrupts import KEPT_WHOLE_FILES, run_interruptible
 from s2hand.config import ConfigError
 from s2hand.data.errors import DataError
 from s2hand.outputs import atomic_write_text
+from s2hand.stopping import signal_of
 
 VARIANTS = {
     "a": ("plain skinning", {"skeleton": False, "identity": False, "pose": False}),
@@ -55,6 +57,18 @@ COLUMNS = (
 ERROR_RANGE_MM = 3.0  # colour scale of the figure
 
 
+def _run_child(cmd: list[str]) -> int:
+    """Run ``cmd``; a stop of this script (Ctrl-C, SIGTERM) is passed on to the training,
+    which saves its state and exits, before the stop goes on up."""
+    child = subprocess.Popen(cmd)
+    try:
+        return child.wait()
+    except KeyboardInterrupt as stop:
+        child.send_signal(signal_of(stop))
+        child.wait()
+        raise
+
+
 def train(args: argparse.Namespace) -> int:
     for name in args.variants:
         out = args.out / name
@@ -66,7 +80,7 @@ def train(args: argparse.Namespace) -> int:
                str(args.config)] + [x for s in sets for x in ("--set", s)]
         print(f"[{time.strftime('%H:%M:%S')}] variant {name}: {' '.join(cmd)}", flush=True)
         started = time.perf_counter()
-        code = subprocess.call(cmd)
+        code = _run_child(cmd)
         print(f"[{time.strftime('%H:%M:%S')}] variant {name}: exit {code} after "
               f"{time.perf_counter() - started:.1f} s", flush=True)
         if code != 0:
@@ -318,8 +332,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     run = {"train": train, "report": report, "bounds": bounds}[args.command]
-    return run_reporting_errors("dhm_ablation", run, args, errors=(ConfigError,),
-                                data_errors=(ReportError, DataError))
+    kept = (f"finished variants are kept in {args.out}, the interrupted one saved its state: "
+            "rerun with --set resume=auto" if args.command == "train" else KEPT_WHOLE_FILES)
+    return run_interruptible("dhm_ablation", lambda: run_reporting_errors(
+        "dhm_ablation", run, args, errors=(ConfigError,), data_errors=(ReportError, DataError)),
+        kept)
 
 
 if __name__ == "__main__":

@@ -100,3 +100,32 @@ def test_report_names_a_broken_scores_file(tmp_path, capsys):
 def test_report_without_trained_variants_is_bad_usage(tmp_path, capsys):
     assert ablation.main(["report", "--out", str(tmp_path / "none")]) == 2
     assert "run 'train' first" in capsys.readouterr().err
+
+
+def test_a_stop_of_train_is_passed_on_to_the_running_training(tmp_path):
+    import os
+    import signal
+    import sys
+    import threading
+    import time
+
+    from s2hand.stopping import raise_on_sigterm, signal_of
+
+    marker = tmp_path / "child_got_sigterm"
+    ready = tmp_path / "child_ready"
+    child = (f"import signal, sys, time, pathlib\n"
+             f"def stop(*_):\n    pathlib.Path({str(marker)!r}).write_text('x'); sys.exit(143)\n"
+             f"signal.signal(signal.SIGTERM, stop)\npathlib.Path({str(ready)!r}).write_text('x')\n"
+             f"time.sleep(60)\n")
+
+    def send_when_ready() -> None:
+        deadline = time.monotonic() + 30
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=send_when_ready, daemon=True).start()
+    with raise_on_sigterm(), pytest.raises(KeyboardInterrupt) as stop:
+        ablation._run_child([sys.executable, "-c", child])
+    assert signal_of(stop.value) == signal.SIGTERM
+    assert marker.exists()          # the training got the signal and could save its state
