@@ -8,7 +8,9 @@ Exact resume needs two things from the data side:
   clips of neighbouring samples to stay together in that order (:class:`Clips`);
 * random augmentation must not depend on which worker process loads a sample or on how many
   samples that worker loaded before: :class:`SeededDataset` reseeds python/numpy/torch from
-  ``(seed, epoch, index)`` before each ``__getitem__`` of the wrapped dataset.
+  ``(seed, epoch, index)`` before each ``__getitem__`` of the wrapped dataset, and, when the
+  sample is loaded in the training process itself (``num_workers=0``), puts the generators back
+  afterwards, so the training stream (e.g. dropout) is the same with or without workers.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset, Sampler
+from torch.utils.data import Dataset, Sampler, get_worker_info
+
+from .checkpoint import preserved_rng
 
 
 def _mix(*values: int) -> int:
@@ -44,6 +48,12 @@ class SeededDataset(Dataset):
         return len(self.dataset)  # type: ignore[arg-type]
 
     def __getitem__(self, key: tuple[int, int]) -> Any:
+        if get_worker_info() is None:  # in the training process: leave its stream alone
+            with preserved_rng():
+                return self._seeded_item(key)
+        return self._seeded_item(key)
+
+    def _seeded_item(self, key: tuple[int, int]) -> Any:
         epoch, index = key
         sample_seed = _mix(self.seed, epoch, index)
         random.seed(sample_seed)

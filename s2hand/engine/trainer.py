@@ -21,11 +21,17 @@ from tqdm import tqdm
 
 from s2hand.stopping import StopSignal, ignore_stop_signals
 
-from .checkpoint import CheckpointManager, capture_rng_state, load_checkpoint, restore_rng_state
+from .checkpoint import (
+    CheckpointManager,
+    capture_rng_state,
+    load_checkpoint,
+    preserved_rng,
+    restore_rng_state,
+)
 from .distributed import DistInfo, all_reduce_any, all_reduce_mean
 from .metrics_log import MetricsLogger
 from .optim import apply_frozen_modes
-from .resume_check import check_resumable
+from .resume_check import check_resumable, check_settings
 from .sampling import ResumableSampler, SeededDataset
 from .stop_request import PassStopped, StopRequest
 
@@ -85,7 +91,12 @@ class Trainer:
     ``on_evaluate(trainer, epoch_label) -> dict`` every ``save_interval`` epochs and after the
     last one (rank 0 only; other ranks wait), its scalars logged under phase ``"test"``. The
     evaluation should take its batches through :meth:`stoppable`, so that a stop request ends
-    it before the next batch (see :mod:`.stop_request`).
+    it before the next batch (see :mod:`.stop_request`). Hooks run with the random generators
+    put back afterwards, so what they draw never shifts training.
+
+    ``settings`` (plain values by name) are what an exact continuation depends on besides the
+    trainer's own facts (:meth:`continuation_settings`); they are recorded in every checkpoint
+    and :meth:`resume` refuses a checkpoint recorded with others.
     """
 
     def __init__(self, model: nn.Module, step_fn: Callable[[nn.Module, Any], StepOutput],
@@ -94,7 +105,8 @@ class Trainer:
                  collate_fn: Callable | None = None, dist_info: DistInfo | None = None,
                  checkpoints: CheckpointManager | None = None,
                  logger: MetricsLogger | None = None, resolved_config: dict | None = None,
-                 on_iteration: Callable | None = None, on_evaluate: Callable | None = None):
+                 on_iteration: Callable | None = None, on_evaluate: Callable | None = None,
+                 settings: Mapping[str, Any] | None = None):
         self.cfg = cfg
         self.device = device
         self.dist = dist_info or DistInfo()
@@ -111,6 +123,7 @@ class Trainer:
         self.checkpoints = checkpoints if self.dist.is_main else None
         self.logger = logger or MetricsLogger(None)
         self.resolved_config = resolved_config or {}
+        self.settings = dict(settings or {})
         self.on_iteration = on_iteration
         self.on_evaluate = on_evaluate
         self.use_amp = cfg.amp and device.type == "cuda"
@@ -140,6 +153,13 @@ class Trainer:
         self._stop = StopRequest()
 
     # ------------------------------------------------------------------ state
+    def continuation_settings(self) -> dict[str, Any]:
+        """The caller's ``settings`` plus what the run depends on that no setting says: the
+        number of ranks, the training set sizes (e.g. images added to a folder) and whether
+        mixed precision is in effect (``amp`` on a CUDA device)."""
+        return {**self.settings, "world_size": self.dist.world_size,
+                "dataset_sizes": list(self.sampler.sizes), "amp_in_use": self.use_amp}
+
     def state_dict(self) -> dict[str, Any]:
         return {
             "model": self.model.state_dict(),
@@ -154,6 +174,7 @@ class Trainer:
             "skipped_batches": self.skipped_batches,
             "rng": capture_rng_state(),
             "config": self.resolved_config,
+            "settings": self.continuation_settings(),
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -175,6 +196,7 @@ class Trainer:
         state = load_checkpoint(path, map_location=self.device)
         check_resumable(path, self.model.state_dict(), state.get("model"), state.get("config"),
                         self.resolved_config)
+        check_settings(path, state.get("settings"), self.continuation_settings())
         self.load_state_dict(state)
         log.info("resumed from %s: epoch %d done, batch %d of the next, iteration %d",
                  path, self.cfg.epoch_offset + self.epochs_done, self.batch_in_epoch,
@@ -256,7 +278,8 @@ class Trainer:
                 if "loss" in window:
                     bar.set_postfix(loss=f"{sum(window['loss']) / len(window['loss']):.4g}")
                 if self.on_iteration is not None and self.dist.is_main:
-                    self.on_iteration(self, batch, output)
+                    with preserved_rng():
+                        self.on_iteration(self, batch, output)
             if self.iteration % self.cfg.log_freq == 0 and window:
                 self._log_window(window, label)
                 window = {}
@@ -334,13 +357,12 @@ class Trainer:
         the RNG as it was), which a resumed run continues by evaluating again."""
         stopped = False
         if self.dist.is_main:
-            rng = capture_rng_state()
-            try:
-                self.last_eval = dict(self.on_evaluate(self, label) or {})
-            except PassStopped:
-                stopped = True
-                restore_rng_state(rng)
-            else:
+            with preserved_rng():
+                try:
+                    self.last_eval = dict(self.on_evaluate(self, label) or {})
+                except PassStopped:
+                    stopped = True
+            if not stopped:
                 self.logger.log("test", self.last_eval, self.iteration, label)
             self.wrapped.train()
             apply_frozen_modes(self.model)

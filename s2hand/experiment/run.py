@@ -32,11 +32,13 @@ from s2hand.engine import (
     build_scheduler,
 )
 from s2hand.engine.distributed import DistInfo, barrier, cleanup, init_distributed, resolve_device
+from s2hand.engine.resume_check import SettingsChanged
 from s2hand.outputs import atomic_write_text, hold_output_folder, refuse_fresh_run_over_previous
 
 from .batch_check import check_train_batch
 from .data import EvalSplit
 from .method import Task, build_method
+from .resume_settings import put_back_config, resume_refusal, resume_settings
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +143,7 @@ def _run(config: ExperimentConfig, dist: DistInfo, device: torch.device, out_dir
                       dist.world_size, model)
     optimizer = build_optimizer(model.parameters(), config.optimizer, config.init_lr,
                                 config.weight_decay)
+    resolved = json.loads(json.dumps(config_to_dict(config)))
     trainer = Trainer(
         model, task.train_step, optimizer,
         build_scheduler(optimizer, config.lr_steps, config.lr_gamma),
@@ -154,11 +157,16 @@ def _run(config: ExperimentConfig, dist: DistInfo, device: torch.device, out_dir
         device, collate_fn=method.collate_fn, dist_info=dist,
         checkpoints=CheckpointManager(out_dir / "model", method.checkpoint_prefix,
                                       keep_last=config.keep_last_checkpoints),
-        logger=logger, resolved_config=json.loads(json.dumps(config_to_dict(config))),
+        logger=logger, resolved_config=resolved, settings=resume_settings(resolved),
         on_iteration=task.on_iteration, on_evaluate=on_evaluate)
     resume = _resume_path(config, out_dir)
     if resume is not None:
-        trainer.resume(str(resume))
+        try:
+            trainer.resume(str(resume))
+        except SettingsChanged as err:
+            if dist.is_main:
+                put_back_config(err.path, out_dir)
+            raise resume_refusal(err) from None
     summary = trainer.fit()
     summary.update({"mode": "training", "test_losses": last_test.get("losses", {}),
                     "pred_files": last_test.get("pred_files", []),
