@@ -51,6 +51,21 @@ def raise_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def hold_stop_signals() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM wait (blocked, POSIX): a stop arriving during it
+    takes effect when the block ends, e.g. after the last of a set of files that belong
+    together is written. Keep the block short: only SIGKILL ends a process stuck in it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def ignore_stop_signals(worker_id: int = 0) -> None:  # noqa: ARG001 - worker_init_fn signature
     """``worker_init_fn`` of DataLoaders: SIGINT and SIGTERM sent to the whole process group
     (Ctrl-C in a terminal, a batch system stopping a job) are left to the main process, which
