@@ -53,17 +53,24 @@ def raise_on_sigterm() -> Iterator[None]:
 
 @contextmanager
 def hold_stop_signals() -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM wait (blocked, POSIX): a stop arriving during it
-    takes effect when the block ends, e.g. after the last of a set of files that belong
-    together is written. Keep the block short: only SIGKILL ends a process stuck in it."""
-    if not hasattr(signal, "pthread_sigmask"):
+    """Within the block, SIGINT and SIGTERM wait: the first one arriving during it is sent
+    again when the block ends (handled then as it would have been), e.g. after the last of a
+    set of files that belong together is written. Main thread only (elsewhere nothing
+    changes); keep the block short, a stuck one is ended by SIGKILL only."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    held: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: held.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            if handler is not None:   # None: a handler not set from Python, left as it is
+                signal.signal(sig, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def ignore_stop_signals(worker_id: int = 0) -> None:  # noqa: ARG001 - worker_init_fn signature

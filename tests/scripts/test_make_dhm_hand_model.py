@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,14 @@ def test_sigterm_while_writing_waits_for_the_six_files(tmp_path, monkeypatch, ca
         return write_skeleton(*args, **kwargs)
 
     monkeypatch.setitem(tool.save_dhm_hand_model.__globals__, "write_skeleton", signalled)
-    assert tool.main(["--out", str(out), "--overwrite"]) == 143
+    # Another thread (as torch and the image writers start) may be the one the signal reaches.
+    done = threading.Event()
+    other = threading.Thread(target=done.wait, daemon=True)
+    other.start()
+    try:
+        assert tool.main(["--out", str(out), "--overwrite"]) == 143
+    finally:
+        done.set()
     err = capsys.readouterr().err
     assert err == ("make_dhm_hand_model: terminated; no file is half-written (each is complete "
                    "or left as it was)\n")
