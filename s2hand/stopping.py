@@ -51,6 +51,28 @@ def raise_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def hold_stop_signals() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM wait: the first one arriving during it is sent
+    again when the block ends (handled then as it would have been), e.g. after the last of a
+    set of files that belong together is written. Main thread only (elsewhere nothing
+    changes); keep the block short, a stuck one is ended by SIGKILL only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: held.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            if handler is not None:   # None: a handler not set from Python, left as it is
+                signal.signal(sig, handler)
+        if held:
+            signal.raise_signal(held[0])
+
+
 def ignore_stop_signals(worker_id: int = 0) -> None:  # noqa: ARG001 - worker_init_fn signature
     """``worker_init_fn`` of DataLoaders: SIGINT and SIGTERM sent to the whole process group
     (Ctrl-C in a terminal, a batch system stopping a job) are left to the main process, which

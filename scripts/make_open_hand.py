@@ -2,7 +2,10 @@
 """Generate OpenHand and write it as a MANO-format ``.npz`` (default: the shipped asset).
 
 ``--figure PATH`` also renders a few poses (flat, mean, three samples of the pose PCA) from
-the back, the palm and the thumb side with ``s2hand.render``.
+the back, the palm and the thumb side with ``s2hand.render``. Each file is written whole
+(temporary file, then renamed) and a file named by ``--out`` or ``--figure`` is replaced, as
+``s2hand-convert-mano`` replaces its output. Exit status: 0 done, 1 a failed write, 2 bad
+usage, 130 / 143 after Ctrl-C / SIGTERM.
 """
 
 from __future__ import annotations
@@ -15,8 +18,13 @@ import numpy as np
 import torch
 
 from openhand import build_open_hand
+from s2hand.cli.errors import UsageError, run_reporting_errors
+from s2hand.cli.interrupts import KEPT_WHOLE_FILES, run_interruptible
 from s2hand.hand import HandModel, ManoLayer
 from s2hand.hand.hand_model import default_hand_model_path, save_hand_model
+from s2hand.outputs import atomic_savefig
+
+PROG = "make_open_hand"
 
 SKIN = (0.87, 0.64, 0.55)
 # Camera-from-hand rotations (columns: images of the hand's x, y, z axes). Fingers (-x) point
@@ -69,20 +77,17 @@ def render_figure(model: HandModel, path: Path, seed: int = 0, size: int = 256) 
     fig.suptitle(f"{model.name}: {model.num_vertices} vertices, {len(model.faces)} faces",
                  fontsize=10)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
+    atomic_savefig(fig, path, dpi=90)
     plt.close(fig)
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=default_hand_model_path(),
-                        help="output .npz (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--figure", type=Path, default=None,
-                        help="also render a PNG of a few poses to this path")
-    args = parser.parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
+    if args.out.suffix != ".npz":
+        raise UsageError(f"--out must end in .npz (the format load_hand_model reads), got "
+                         f"{args.out}")
+    if args.figure is not None and args.figure.suffix.lower() != ".png":
+        raise UsageError(f"--figure must end in .png, got {args.figure}")
     model = build_open_hand(seed=args.seed)
     path = save_hand_model(model, args.out)
     print(f"wrote {path}: {model.num_vertices} vertices, {len(model.faces)} faces, "
@@ -90,6 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.figure:
         print(f"wrote {render_figure(model, args.figure, seed=args.seed)}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=default_hand_model_path(),
+                        help="output .npz (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--figure", type=Path, default=None,
+                        help="also render a PNG of a few poses to this path")
+    args = parser.parse_args(argv)
+    # A failed write (OutputWriteError, an OSError naming the file) is a failed run (1).
+    return run_interruptible(PROG, lambda: run_reporting_errors(
+        PROG, _run, args, (UsageError,), (OSError,)), KEPT_WHOLE_FILES)
 
 
 if __name__ == "__main__":

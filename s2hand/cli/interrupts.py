@@ -11,6 +11,8 @@ from s2hand.stopping import raise_on_sigterm, signal_of
 
 #: The note of the tools whose outputs are whole files written atomically, without resuming.
 KEPT_WHOLE_FILES = "no file is half-written (each is complete or left as it was)"
+#: The note of the tools that write no files (temporary ones are removed as they unwind).
+KEPT_NOTHING = "nothing is left on disk (this tool writes no files)"
 
 
 def run_interruptible(prog: str, run: Callable[[], int],

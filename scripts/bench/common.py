@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import time
 from collections.abc import Callable
 
 import torch
+
+
+def int_at_least(low: int) -> Callable[[str], int]:
+    """An argparse ``type``: an integer >= ``low``; anything else is refused as bad usage
+    (exit status 2) with the option and the value in the message."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {text!r}")
+        return value
+
+    return parse
+
+
+#: Batch sizes, repeats, image sizes, thread counts.
+positive_int = int_at_least(1)
 
 
 def machine_description() -> str:

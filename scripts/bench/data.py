@@ -23,20 +23,21 @@ from s2hand.data import FreiHandDataset, HO3DDataset
 from s2hand.data.synthetic import generate_synthetic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_description, print_table  # noqa: E402
+from common import machine_description, positive_int, print_table  # noqa: E402
 
 FREI_QUERIES = ("trans_images", "trans_Ks", "trans_open_2dj", "joints")
 HO3D_QUERIES = ("trans_images", "trans_Ks", "trans_open_2dj", "joints")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--samples", type=int, default=400, help="samples timed per loader")
-    parser.add_argument("--generate", type=int, default=256,
+    parser.add_argument("--samples", type=positive_int, default=400,
+                        help="samples timed per loader")
+    parser.add_argument("--generate", type=positive_int, default=256,
                         help="synthetic images generated (and timed, after the first batch of "
                              "32) per layout")
     parser.add_argument("--freihand-root", type=Path, default=None)
     parser.add_argument("--ho3d-root", type=Path, default=None)
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    parser.add_argument("--threads", type=positive_int, default=None, help="torch.set_num_threads")
 
 
 def _rate(fn: Callable[[int], object], n: int) -> tuple[float, float]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_description, print_table, time_call  # noqa: E402
+from common import machine_description, positive_int, print_table, time_call  # noqa: E402
 
 from s2hand.hand.deephandmesh import NON_RIGID_JOINTS, forward_kinematics  # noqa: E402
 from s2hand.losses.deephandmesh import (  # noqa: E402
@@ -36,9 +36,9 @@ from s2hand.models.deephandmesh import DeepHandMesh  # noqa: E402
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8])
-    parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--batch-sizes", type=positive_int, nargs="+", default=[1, 8])
+    parser.add_argument("--repeats", type=positive_int, default=10)
+    parser.add_argument("--threads", type=positive_int, default=None,
                         help="torch.set_num_threads (default: torch's choice)")
 
 

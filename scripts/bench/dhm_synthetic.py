@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_description, print_table  # noqa: E402
+from common import int_at_least, machine_description, positive_int, print_table  # noqa: E402
 
 from s2hand.data.synthetic import generate_synthetic  # noqa: E402
 from s2hand.data.synthetic.deephandmesh_layout import (  # noqa: E402
@@ -26,9 +26,9 @@ from s2hand.data.synthetic.deephandmesh_layout import (  # noqa: E402
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--frames", type=int, default=24, help="frames (one sequence)")
-    parser.add_argument("--cameras", type=int, default=12)
-    parser.add_argument("--peer-images", type=int, default=256,
+    parser.add_argument("--frames", type=int_at_least(2), default=24, help="frames (one sequence)")
+    parser.add_argument("--cameras", type=positive_int, default=12)
+    parser.add_argument("--peer-images", type=positive_int, default=256,
                         help="FreiHAND-layout training images of the peer run")
 
 

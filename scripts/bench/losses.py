@@ -1,8 +1,7 @@
 """Loss terms: cotangent-Laplacian build/apply and the shipped SSL-e2e loss set, fwd+bwd.
 
-Run standalone (``python scripts/bench/losses.py``) or through ``scripts/benchmark.py losses``
-once the dispatcher lists it. The mesh is the shipped OpenHand template (or a MANO file given
-with ``--hand-model``); images are 224² as in training.
+``python scripts/benchmark.py losses [--threads 1]``. The mesh is the shipped OpenHand template
+(or a MANO file given with ``--hand-model``); images are 224² as in training.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import torch
 from scipy import sparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import devices, machine_description, time_call  # noqa: E402
+from common import devices, machine_description, positive_int, time_call  # noqa: E402
 
 from s2hand.hand.hand_model import load_hand_model  # noqa: E402
 from s2hand.losses import (  # noqa: E402
@@ -34,10 +33,10 @@ SHIPPED_E2E = ("tsa_poses", "open_2dj", "mscale", "open_bone_direc", "hm_integra
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--batch", type=positive_int, nargs="+", default=[8, 32])
     parser.add_argument("--hand-model", default=None, help="MANO .pkl/.npz (default OpenHand)")
-    parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--repeats", type=positive_int, default=10)
+    parser.add_argument("--threads", type=positive_int, default=None,
                         help="torch CPU threads (1 is steadier on a loaded machine)")
 
 
@@ -120,9 +119,3 @@ def run(args: argparse.Namespace) -> None:
             times = _time_case(out, data, device, args.repeats)
             print(f"{device.type:6} {batch:>4} {times[0]:>11.2f} {times[1]:>20.2f} "
                   f"{times[2]:>28.2f} {times[3]:>26.2f}")
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    run(parser.parse_args())

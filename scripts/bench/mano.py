@@ -20,18 +20,18 @@ import torch
 from smplx.utils import Struct
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import devices, machine_description, print_table  # noqa: E402
+from common import devices, machine_description, positive_int, print_table  # noqa: E402
 
 from s2hand.hand import HandModel, ManoLayer, load_hand_model  # noqa: E402
 from s2hand.hand.hand_model import model_to_arrays  # noqa: E402
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 64, 1024])
+    parser.add_argument("--batch-sizes", type=positive_int, nargs="+", default=[1, 64, 1024])
     parser.add_argument("--model", default=None,
                         help="MANO .pkl/.npz, or 'random-mano' (default: the shipped OpenHand)")
-    parser.add_argument("--rounds", type=int, default=15, help="timed blocks per layer")
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--rounds", type=positive_int, default=15, help="timed blocks per layer")
+    parser.add_argument("--threads", type=positive_int, default=None,
                         help="torch.set_num_threads (default: torch's choice)")
     parser.add_argument("--no-backward", action="store_true", help="time the forward only")
 

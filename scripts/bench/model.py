@@ -14,7 +14,14 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import devices, machine_description, print_table, time_call  # noqa: E402
+from common import (  # noqa: E402
+    devices,
+    int_at_least,
+    machine_description,
+    positive_int,
+    print_table,
+    time_call,
+)
 
 from s2hand.models import build_model  # noqa: E402
 
@@ -22,11 +29,11 @@ E2E_REQUIRES = ("heatmaps", "joints", "verts", "textures", "lights")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch", type=int, nargs="+", default=[8])
+    parser.add_argument("--batch", type=positive_int, nargs="+", default=[8])
     parser.add_argument("--hand-model", default=None, help="MANO .pkl/.npz (default OpenHand)")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--repeats", type=positive_int, default=3)
+    parser.add_argument("--warmup", type=int_at_least(0), default=1)
+    parser.add_argument("--threads", type=positive_int, default=None, help="torch CPU threads")
     parser.add_argument("--cpu-only", action="store_true", help="skip CUDA even if present")
 
 
@@ -90,9 +97,3 @@ def run(args: argparse.Namespace) -> None:
         for batch in args.batch:
             rows += _rows(model, batch, device, args)
     print_table(["device", "batch", "what", "ms (median)", "images/s"], rows)
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    run(parser.parse_args())

@@ -27,15 +27,15 @@ from s2hand.predict.network import NetworkPredictor
 from s2hand.predict.pipeline import Predictor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_description, print_table  # noqa: E402
+from common import int_at_least, machine_description, positive_int, print_table  # noqa: E402
 
 PHOTO = Path(__file__).resolve().parents[2] / "tests/detect/data/opencv_calib_right04.jpg"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repeats", type=int, default=5, help="images timed per row")
-    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
-    parser.add_argument("--fit-steps", type=int, default=150)
+    parser.add_argument("--repeats", type=positive_int, default=5, help="images timed per row")
+    parser.add_argument("--threads", type=positive_int, default=2, help="torch.set_num_threads")
+    parser.add_argument("--fit-steps", type=int_at_least(0), default=150)
 
 
 def _rate(fn, repeats: int) -> float:

@@ -22,16 +22,22 @@ import torch
 from s2hand.render import Renderer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import devices, machine_description, print_table, time_call  # noqa: E402
+from common import (  # noqa: E402
+    devices,
+    machine_description,
+    positive_int,
+    print_table,
+    time_call,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--image-size", type=int, default=224)
+    parser.add_argument("--batch-sizes", type=positive_int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--image-size", type=positive_int, default=224)
     parser.add_argument("--mesh", choices=("hand", "sphere"), default="hand")
     parser.add_argument("--anti-aliasing", choices=("on", "off", "both"), default="both")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--repeats", type=positive_int, default=5)
+    parser.add_argument("--threads", type=positive_int, default=None,
                         help="torch.set_num_threads (default: torch's choice)")
     parser.add_argument("--device", choices=("all", "cpu", "cuda"), default="all")
 

@@ -18,7 +18,13 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import devices, machine_description, print_table, time_call  # noqa: E402
+from common import (  # noqa: E402
+    devices,
+    machine_description,
+    positive_int,
+    print_table,
+    time_call,
+)
 
 E2E_LOSSES = ["tsa_poses", "open_2dj", "mscale", "open_bone_direc", "hm_integral", "kp_cons",
               "triangle", "mshape", "texture", "mtex", "mrgb"]
@@ -27,14 +33,28 @@ REQUIRES = {"e2e": ["heatmaps", "joints", "verts", "textures", "lights"],
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch", type=int, nargs="*", default=None,
+    parser.add_argument("--batch", type=positive_int, nargs="*", default=None,
                         help="batch sizes (default: 8 on CPU, 32 and 64 on CUDA)")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=positive_int, default=3)
     parser.add_argument("--requires", choices=sorted(REQUIRES), default="e2e")
     parser.add_argument("--encoder", nargs="*", default=["efficientnet-b3"],
                         help="encoders to time in the same run, NAME or NAME:INPUT_SIZE "
                              "(config keys encoder, encoder_input_size), e.g. efficientnet-b3 "
                              "small-cnn:128 (default: the original efficientnet-b3)")
+
+
+def _encoders(specs: list[str]) -> list[tuple[str, int | None]]:
+    """``NAME`` or ``NAME:INPUT_SIZE`` -> ``(name, input size or None)``."""
+    from s2hand.cli.errors import UsageError
+
+    out = []
+    for spec in specs:
+        name, _, size = spec.partition(":")
+        if not name or (size and not (size.isdigit() and int(size) > 0)):
+            raise UsageError(f"--encoder {spec!r}: expected NAME or NAME:INPUT_SIZE with a "
+                             "positive INPUT_SIZE, e.g. small-cnn:128")
+        out.append((name, int(size) if size else None))
+    return out
 
 
 def _batch(batch_size: int, device: torch.device):
@@ -74,6 +94,7 @@ def run(args: argparse.Namespace) -> None:
     from s2hand.models import build_model
 
     requires = REQUIRES[args.requires]
+    encoders = _encoders(args.encoder)
     losses = [n for n in E2E_LOSSES if args.requires == "e2e" or n not in ("hm_integral",
                                                                            "kp_cons")]
     config = config_from_dict({"losses": losses, "train_requires": requires,
@@ -84,11 +105,9 @@ def run(args: argparse.Namespace) -> None:
     for device in devices():
         sizes = args.batch or ([8] if device.type == "cpu" else [32, 64])
         for batch_size in sizes:
-            for encoder in args.encoder:
-                name, _, size = encoder.partition(":")
+            for (name, size), encoder in zip(encoders, args.encoder, strict=True):
                 torch.manual_seed(0)
-                model = build_model(requires, encoder=name,
-                                    encoder_input_size=int(size) if size else None)
+                model = build_model(requires, encoder=name, encoder_input_size=size)
                 model = model.to(device).train()
                 step = _step_fn(task, model, _batch(batch_size, device))
                 seconds = time_call(step, device, repeats=args.repeats, warmup=1)

@@ -8,6 +8,8 @@ loss (``temporal_pairs``). Frames the detector misses (``--missed``) are drawn a
 
     python scripts/folder/count_temporal_pairs.py --videos 4 --frames 300 --stills 40 \
         --batch 8 --clip-frames 1 2 4 8
+
+Writes no files. Exit status: 0 done, 2 bad usage, 130 / 143 after Ctrl-C / SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ import sys
 import numpy as np
 import torch
 
+from s2hand.cli.errors import UsageError, run_reporting_errors
+from s2hand.cli.interrupts import KEPT_NOTHING, run_interruptible
 from s2hand.data.folder import holdout_split
 from s2hand.data.video_runs import frame_runs
 from s2hand.engine.sampling import Clips, ResumableSampler
 from s2hand.losses.temporal import MAX_FRAME_GAP, temporal_pairs
+
+PROG = "count_temporal_pairs"
 
 
 def training_layout(videos: int, frames: int, stills: int, video_every: int, missed: float,
@@ -63,8 +69,34 @@ def count_pairs(seqs: list[int], nums: list[int], batch: int, clip_frames: int, 
             "pairs_per_batch": pairs / batches, "frames_in_a_pair": paired / max(frames, 1)}
 
 
+def _run(args: argparse.Namespace) -> int:
+    bad = [f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
+           if k in ("videos", "frames", "video_every", "batch", "epochs") and v < 1]
+    bad += [f"--clip-frames {v}" for v in args.clip_frames if v < 1]
+    bad += [f"--{k} {getattr(args, k)}" for k in ("stills", "seed") if getattr(args, k) < 0]
+    bad += [f"--holdout-every {args.holdout_every}"] if args.holdout_every < 2 else []
+    bad += [f"--missed {args.missed}"] if not 0 <= args.missed < 1 else []
+    if bad:
+        raise UsageError(f"{', '.join(bad)}: expected counts >= 1 (stills and seed >= 0, "
+                         "holdout-every >= 2) and 0 <= missed < 1")
+    seqs, nums = training_layout(args.videos, args.frames, args.stills, args.video_every,
+                                 args.missed, args.holdout_every, args.seed)
+    if len(seqs) < args.batch:
+        raise UsageError(f"{len(seqs)} training samples give no batch of {args.batch}; lower "
+                         "--batch")
+    print(f"{len(seqs)} training samples ({sum(s >= 0 for s in seqs)} video frames), batch "
+          f"{args.batch}, {args.epochs} epochs, seed {args.seed}")
+    print("clip_frames  batches/epoch  batches with a pair  pairs/batch  frames in a pair",
+          flush=True)
+    for k in args.clip_frames:
+        r = count_pairs(seqs, nums, args.batch, k, args.epochs, args.seed)
+        print(f"{k:11d}  {r['batches_per_epoch']:13.0f}  {r['batches_with_a_pair']:19.1%}  "
+              f"{r['pairs_per_batch']:11.2f}  {r['frames_in_a_pair']:16.1%}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--videos", type=int, default=4)
     p.add_argument("--frames", type=int, default=300, help="frames per video")
     p.add_argument("--stills", type=int, default=40, help="still images")
@@ -77,30 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-    bad = [f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-           if k in ("videos", "frames", "video_every", "batch", "epochs") and v < 1]
-    bad += [f"--clip-frames {v}" for v in args.clip_frames if v < 1]
-    bad += [f"--stills {args.stills}"] if args.stills < 0 else []
-    bad += [f"--holdout-every {args.holdout_every}"] if args.holdout_every < 2 else []
-    bad += [f"--missed {args.missed}"] if not 0 <= args.missed < 1 else []
-    if bad:
-        print(f"count_temporal_pairs: error: {', '.join(bad)}: expected counts >= 1 (stills "
-              ">= 0, holdout-every >= 2) and 0 <= missed < 1", file=sys.stderr)
-        return 2
-    seqs, nums = training_layout(args.videos, args.frames, args.stills, args.video_every,
-                                 args.missed, args.holdout_every, args.seed)
-    if len(seqs) < args.batch:
-        print(f"count_temporal_pairs: error: {len(seqs)} training samples give no batch of "
-              f"{args.batch}; lower --batch", file=sys.stderr)
-        return 2
-    print(f"{len(seqs)} training samples ({sum(s >= 0 for s in seqs)} video frames), batch "
-          f"{args.batch}, {args.epochs} epochs, seed {args.seed}")
-    print("clip_frames  batches/epoch  batches with a pair  pairs/batch  frames in a pair")
-    for k in args.clip_frames:
-        r = count_pairs(seqs, nums, args.batch, k, args.epochs, args.seed)
-        print(f"{k:11d}  {r['batches_per_epoch']:13.0f}  {r['batches_with_a_pair']:19.1%}  "
-              f"{r['pairs_per_batch']:11.2f}  {r['frames_in_a_pair']:16.1%}")
-    return 0
+    return run_interruptible(PROG, lambda: run_reporting_errors(PROG, _run, args, (UsageError,)),
+                             KEPT_NOTHING)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,12 @@ non-square frames with the hand off centre), saved as plain ``.jpg`` files witho
 The ground truth goes to a separate file (``--gt``, outside the image folder), used only to
 measure the 3D error afterwards; the Folder dataset never sees it.
 
+``--out`` must be a new or empty folder. The images are rendered into a hidden temporary folder
+beside it, moved into place with the GT file once all are done: after a stop or a failure
+neither exists (a killed run can leave the hidden ``.<name>.*.partial`` folder). An existing
+``--gt`` file is replaced. Exit status: 0 done, 1 a failed write, 2 bad usage, 130 / 143 after
+Ctrl-C / SIGTERM.
+
     python scripts/folder/make_shifted_folder.py --out /tmp/shifted/images \
         --gt /tmp/shifted/gt.json --num 300 --seed 0
 """
@@ -14,16 +20,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from s2hand.cli.errors import UsageError, run_reporting_errors
+from s2hand.cli.interrupts import run_interruptible
+from s2hand.data.errors import DataError
+from s2hand.data.io import write_image
 from s2hand.data.synthetic.appearance import composite, random_background, skin_colors
 from s2hand.data.synthetic.render import HandRenderer
 from s2hand.data.synthetic.scene import SceneParams, sample_hands
-from s2hand.outputs.atomic import atomic_write_text
+from s2hand.outputs import atomic_write_text
+from s2hand.stopping import hold_stop_signals
+
+PROG = "make_shifted_folder"
 
 # The demo set: focal 575 px, depth 0.65 m, no rotation, mean shape, 224x224, centred hand.
 SHIFTED_SCENE = SceneParams(
@@ -45,14 +61,13 @@ def warm_lights(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.concatenate([ia, idir, ca, cd, d], 1)
 
 
-def render_folder(out: Path, gt_path: Path, num: int, seed: int, batch: int = 16) -> None:
-    """Write ``num`` images ``hand_%05d.jpg`` to ``out`` and their GT to ``gt_path``."""
+def render_images(out: Path, num: int, seed: int, batch: int = 16) -> dict[str, dict]:
+    """Write ``num`` images ``hand_%05d.jpg`` to the folder ``out``; returns their GT."""
     rng = np.random.default_rng(seed)
     hand = HandRenderer()
     w, h = SHIFTED_SCENE.image_size
     side = max(w, h)
     gt: dict[str, dict] = {}
-    out.mkdir(parents=True, exist_ok=True)
     for start in range(0, num, batch):
         n = min(batch, num - start)
         hands = sample_hands(hand.layer, SHIFTED_SCENE, rng, n)
@@ -63,35 +78,68 @@ def render_folder(out: Path, gt_path: Path, num: int, seed: int, batch: int = 16
             bg = cv2.GaussianBlur(random_background(rng, (w, h)), (0, 0), 2.0) * 0.8
             img = composite(rgb[k, :h, :w], alpha[k, :h, :w], bg, rng)
             name = f"hand_{start + k:05d}.jpg"
-            cv2.imwrite(str(out / name), cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
-                        [cv2.IMWRITE_JPEG_QUALITY, 92])
+            write_image(out / name, img, jpeg_quality=92)
             gt[name] = {"joints": np.round(hands.joints[k], 6).tolist(),
                         "verts": np.round(hands.verts[k], 6).tolist(),
                         "K": hands.K[k].tolist()}
-    atomic_write_text(gt_path, json.dumps(gt))
+    return gt
+
+
+def render_folder(out: Path, gt_path: Path, num: int, seed: int) -> None:
+    """``num`` images in the new or empty folder ``out`` and their GT in ``gt_path``, both
+    appearing only when all images are written."""
+    out = out.resolve()   # its parent holds the temporary folder, also for --out .
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    work.chmod(0o777 & ~umask)      # as a plain mkdir would make it (mkdtemp gives 0700)
+    try:
+        text = json.dumps(render_images(work, num, seed))
+        with hold_stop_signals():   # the GT and all images, or nothing
+            atomic_write_text(gt_path, text)
+            if out.is_dir():        # an empty folder given: keep it (and a shell's cwd there)
+                for image in work.iterdir():
+                    os.replace(image, out / image.name)
+            else:
+                os.replace(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.num < 1 or args.seed < 0:
+        raise UsageError(f"--num must be >= 1 and --seed >= 0, got --num {args.num} --seed "
+                         f"{args.seed}")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} is a file; expected a new or empty folder")
+    if args.out.is_dir() and any(args.out.iterdir()):
+        raise UsageError(f"--out {args.out} is not empty; choose a new folder")
+    if args.gt.resolve().parent == args.out.resolve():
+        raise UsageError(f"--gt {args.gt} must lie outside the image folder {args.out}")
+    if args.gt.is_dir():
+        raise UsageError(f"--gt {args.gt} is a folder; expected the path of a JSON file")
+
+
+def _run(args: argparse.Namespace) -> int:
+    _check(args)
+    render_folder(args.out, args.gt, args.num, args.seed)
+    print(f"wrote {args.num} images to {args.out}, GT to {args.gt}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, required=True, help="image folder to write")
     p.add_argument("--gt", type=Path, required=True, help="GT JSON (keep it outside --out)")
     p.add_argument("--num", type=int, default=300)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-    if args.num < 1:
-        print(f"make_shifted_folder: error: --num must be >= 1, got {args.num}", file=sys.stderr)
-        return 2
-    if args.out.exists() and any(args.out.iterdir()):
-        print(f"make_shifted_folder: error: {args.out} is not empty; choose a new folder",
-              file=sys.stderr)
-        return 2
-    if args.gt.resolve().parent == args.out.resolve():
-        print("make_shifted_folder: error: --gt must lie outside the image folder",
-              file=sys.stderr)
-        return 2
-    render_folder(args.out, args.gt, args.num, args.seed)
-    print(f"wrote {args.num} images to {args.out}, GT to {args.gt}")
-    return 0
+    kept = (f"nothing was written to {args.out} or {args.gt} (the images are moved there when "
+            "all are done)")
+    # An image that cannot be encoded (DataError) or a failed write is a failed run (1).
+    return run_interruptible(PROG, lambda: run_reporting_errors(
+        PROG, _run, args, (UsageError,), (DataError, OSError)), kept)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from s2hand.data.synthetic import generate_synthetic
 from s2hand.engine.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
 ENV.pop("S2HAND_DEBUG", None)
 
 
@@ -136,27 +137,33 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("tool", list(TOOLS))
-def test_a_signal_while_working_gives_its_status_and_one_note(tmp_path, synth, tool, signum):
-    argv, ready, check = TOOLS[tool](tmp_path, synth)
-    stderr = tmp_path / "stderr.txt"
-    with stderr.open("w") as err_file:
-        proc = subprocess.Popen([sys.executable, *argv], env=ENV, stdout=subprocess.DEVNULL,
+def signal_while_working(argv: list[str], ready: Callable[[], bool], signum: int,
+                         stderr: Path, stdout: Path | None = None) -> tuple[int, str]:
+    """Run ``python argv`` in its own process group, send ``signum`` to the group once
+    ``ready()``; returns its exit status and stderr (``stdout`` goes to that file if given)."""
+    with stderr.open("w") as err_file, open(stdout or os.devnull, "w") as out_file:
+        proc = subprocess.Popen([sys.executable, *argv], env=ENV, stdout=out_file,
                                 stderr=err_file, preexec_fn=_default_sigint,
                                 start_new_session=True)
         try:
             deadline = time.monotonic() + 120
             while not ready():
-                assert proc.poll() is None, f"{tool} ended before working:\n{stderr.read_text()}"
-                assert time.monotonic() < deadline, f"{tool} never started working"
+                assert proc.poll() is None, f"{argv} ended before working:\n{stderr.read_text()}"
+                assert time.monotonic() < deadline, f"{argv} never started working"
                 time.sleep(0.05)
             os.killpg(proc.pid, signum)
             status = proc.wait(timeout=120)
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
-    err = stderr.read_text()
+    return status, stderr.read_text()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("tool", list(TOOLS))
+def test_a_signal_while_working_gives_its_status_and_one_note(tmp_path, synth, tool, signum):
+    argv, ready, check = TOOLS[tool](tmp_path, synth)
+    status, err = signal_while_working(argv, ready, signum, tmp_path / "stderr.txt")
     assert status == 128 + signum, err
     assert "Traceback" not in err, err
     name = signal.Signals(signum).name
@@ -164,7 +171,14 @@ def test_a_signal_while_working_gives_its_status_and_one_note(tmp_path, synth, t
         notes = [line for line in err.splitlines() if f"stopped by {name}" in line]
         assert len(notes) == 1 and "latest.t7; continue with --set resume=auto" in notes[0], err
     else:
-        word = "interrupted" if signum == signal.SIGINT else "terminated"
-        notes = [line for line in err.splitlines() if line.startswith(f"{tool}: {word}; ")]
-        assert len(notes) == 1 and notes[0] == err.strip().splitlines()[-1], err
+        the_one_note(err, tool, signum)
     check()
+
+
+def the_one_note(err: str, prog: str, signum: int) -> str:
+    """The note of what was kept: the only ``<prog>: interrupted; ...`` (``terminated``) line
+    of ``err``, and its last."""
+    word = "interrupted" if signum == signal.SIGINT else "terminated"
+    notes = [line for line in err.splitlines() if line.startswith(f"{prog}: {word}; ")]
+    assert len(notes) == 1 and notes[0] == err.strip().splitlines()[-1], err
+    return notes[0]
