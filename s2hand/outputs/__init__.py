@@ -9,6 +9,7 @@ from .atomic import (
     atomic_savefig,
     atomic_write_bytes,
     atomic_write_text,
+    process_umask,
     remove_stale_temps,
 )
 from .folder import previous_run_files, refuse_fresh_run_over_previous
@@ -17,5 +18,5 @@ from .lock import LOCK_NAME, OutputFolderBusy, hold_output_folder
 __all__ = [
     "LOCK_NAME", "OutputFolderBusy", "OutputWriteError", "atomic_savefig", "atomic_write_bytes",
     "atomic_write_text", "hold_output_folder", "previous_run_files",
-    "refuse_fresh_run_over_previous", "remove_stale_temps",
+    "process_umask", "refuse_fresh_run_over_previous", "remove_stale_temps",
 ]

@@ -3,7 +3,9 @@
 The bytes go to a temporary file in the target's folder, are flushed and fsync'ed, then moved
 over the final name with ``os.replace`` (atomic on POSIX and Windows). The temporary name
 carries the writer's process id, ``.<name>.<pid>.<random>.tmp``, so that clean-up after a crash
-removes only files whose writer is gone, never those of a live run.
+removes only files whose writer is gone, never those of a live run. The file gets the mode a
+plain ``open(path, "w")`` would give it: the replaced file's, else ``0o666`` less the umask
+(``mkstemp`` alone would leave every output readable by its owner only).
 """
 
 from __future__ import annotations
@@ -11,10 +13,29 @@ from __future__ import annotations
 import errno
 import io
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
+
+
+def process_umask() -> int:
+    """The process's umask (read by setting and restoring it: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Read once, at import, in the importing thread (changing the umask is process-wide).
+_UMASK = process_umask()
+
+
+def _target_mode(path: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_UMASK
 
 
 class OutputWriteError(OSError):
@@ -30,6 +51,13 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as err:
+        file = next((p for p in (path.parent, *path.parent.parents) if p.is_file()), path.parent)
+        raise OutputWriteError(f"{path} could not be written: {file} is a file, not a folder. "
+                               "Nothing was written.") from err
+    except OSError as err:
+        raise _write_error(path, err) from err
+    try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.",
                                         suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as err:
@@ -38,6 +66,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as handle:
             _write_all(handle, data)
             handle.flush()
+            os.fchmod(handle.fileno(), _target_mode(path))
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException as err:

@@ -36,7 +36,7 @@ from s2hand.data.io import write_image
 from s2hand.data.synthetic.appearance import composite, random_background, skin_colors
 from s2hand.data.synthetic.render import HandRenderer
 from s2hand.data.synthetic.scene import SceneParams, sample_hands
-from s2hand.outputs import atomic_write_text
+from s2hand.outputs import atomic_write_text, process_umask
 from s2hand.stopping import hold_stop_signals
 
 PROG = "make_shifted_folder"
@@ -91,9 +91,7 @@ def render_folder(out: Path, gt_path: Path, num: int, seed: int) -> None:
     out = out.resolve()   # its parent holds the temporary folder, also for --out .
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    umask = os.umask(0o022)
-    os.umask(umask)
-    work.chmod(0o777 & ~umask)      # as a plain mkdir would make it (mkdtemp gives 0700)
+    work.chmod(0o777 & ~process_umask())   # as a plain mkdir would make it (mkdtemp: 0700)
     try:
         text = json.dumps(render_images(work, num, seed))
         with hold_stop_signals():   # the GT and all images, or nothing

@@ -64,3 +64,24 @@ def test_start_up_clean_up_spares_temp_files_of_live_runs(tmp_path):
         live.kill()
         live.wait()
     assert remove_stale_temps(tmp_path, "*.t7") == [other_run]
+
+
+def test_new_files_get_the_umask_mode_and_replaced_files_keep_theirs(tmp_path):
+    import stat
+
+    from s2hand.outputs import process_umask
+
+    new = atomic_write_text(tmp_path / "new.json", "{}")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~process_umask()   # not mkstemp's 0600
+    kept = tmp_path / "kept.json"
+    kept.write_text("old")
+    os.chmod(kept, 0o640)
+    atomic_write_text(kept, "new")
+    assert kept.read_text() == "new" and stat.S_IMODE(kept.stat().st_mode) == 0o640
+
+
+def test_a_parent_that_is_a_file_is_named(tmp_path):
+    blocker = tmp_path / "runs"
+    blocker.write_text("not a folder")
+    with pytest.raises(OutputWriteError, match="runs is a file, not a folder"):
+        atomic_write_text(blocker / "a" / "scores.json", "{}")
