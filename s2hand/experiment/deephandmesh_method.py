@@ -17,6 +17,8 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from s2hand.config import ExperimentConfig
 from s2hand.config.deephandmesh import DeepHandMeshConfig
 from s2hand.data.deephandmesh import DeepHandMeshDataset, DHMLayout, select_sequences
+from s2hand.data.errors import DataError
+from s2hand.data.synthetic.target import PARTIAL, interrupted
 from s2hand.engine import MetricsLogger, freeze_module
 from s2hand.hand.deephandmesh import load_dhm_hand_model
 from s2hand.methods.deephandmesh.checkpoint import load_dhm_checkpoint
@@ -107,9 +109,15 @@ class DeepHandMeshMethod:
 
     # ---- data -------------------------------------------------------------------------------
     def prepare_data(self) -> bool:
-        """Generate the synthetic subject at ``root`` if configured and absent; whether it did."""
+        """Generate the synthetic subject at ``root`` if configured and absent (or left
+        unfinished by a stopped generation); whether it did."""
         d = self.dhm
-        if d.synthetic is None or (d.root.is_dir() and any(d.root.iterdir())):
+        unfinished = interrupted(d.root)
+        if unfinished and d.synthetic is None:
+            raise DataError(f"{d.root} holds an unfinished synthetic subject (a stopped "
+                            f"generation left {PARTIAL} there); rerun s2hand-make-dhm-synthetic "
+                            "into it, or set deephandmesh.synthetic to generate it on first use.")
+        if d.synthetic is None or (d.root.is_dir() and any(d.root.iterdir()) and not unfinished):
             return False
         from s2hand.data.synthetic.deephandmesh_layout import (
             DHMSyntheticParams,

@@ -176,3 +176,23 @@ def test_shipped_configs(name, tmp_path, monkeypatch):
         d = cfg.deephandmesh
         assert (d.backbone, d.num_views, d.loss_lap_weight, d.loss_penet_r_weight,
                 d.loss_penet_nr_weight) == ("resnet50", 6, 5.0, 1.0, 5.0)
+
+
+def test_an_unfinished_synthetic_subject_is_regenerated_or_refused(tmp_path):
+    from s2hand.data.errors import DataError
+    from s2hand.data.synthetic.target import MARKER, PARTIAL
+
+    root = tmp_path / "synth"
+    params = DHMSyntheticParams(num_sequences=2, frames_per_sequence=1, num_cameras=6,
+                                depth_dtype="float16")
+    generate_dhm_synthetic(root, params)
+    (root / MARKER).unlink()                       # as a generation stopped part-way leaves it
+    (root / PARTIAL).write_text("writing\n")
+    bare = build_method(config_from_dict(_config(root, tmp_path / "a")))
+    with pytest.raises(DataError, match="unfinished synthetic subject"):
+        bare.prepare_data()
+    section = {"synthetic": {"sequences": 2, "frames": 1, "cameras": 6}}
+    method = build_method(config_from_dict(_config(root, tmp_path / "b", section=section)))
+    assert method.prepare_data() is True
+    assert (root / MARKER).is_file() and not (root / PARTIAL).exists()
+    assert method.prepare_data() is False          # finished now: used as it is

@@ -64,8 +64,10 @@ def claim_output_folder(out: Path, overwrite: bool = False) -> None:
                             f"s2hand-make-synthetic ({_shown(present)}); refusing to write "
                             "into it. Choose a new or empty folder.")
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).unlink(missing_ok=True)  # no finished-dataset claim while rewriting
+    # Mark first, then drop the finished-dataset claim: a stop in between leaves both, which
+    # reads as unfinished (rewritable), never as a folder with files but no claim (refused).
     (out / PARTIAL).write_text("s2hand-make-synthetic is writing this folder\n", encoding="utf-8")
+    (out / MARKER).unlink(missing_ok=True)
 
 
 def finish_output_folder(out: Path, meta: dict) -> dict:
