@@ -15,6 +15,7 @@ size below 1), 130 / 143 after Ctrl-C / SIGTERM.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import sys
 from pathlib import Path
@@ -35,16 +36,32 @@ def _load(name: str):
     return module
 
 
+def _summary(name: str) -> str:
+    """First line of ``bench/<name>.py``'s docstring, read without importing it."""
+    doc = ast.get_docstring(ast.parse((BENCH_DIR / f"{name}.py").read_text(encoding="utf-8")))
+    return (doc or name).splitlines()[0]
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    # Only the chosen benchmark is imported, so that one whose imports fail here (an optional
+    # package missing) does not take the others down with it.
+    chosen = next((a for a in argv if not a.startswith("-")), None)
     modules = {}
     for name in COMMANDS:
         if not (BENCH_DIR / f"{name}.py").exists():
             continue
-        modules[name] = _load(name)
-        sub_parser = sub.add_parser(name, help=(modules[name].__doc__ or name).splitlines()[0])
-        modules[name].add_arguments(sub_parser)
+        sub_parser = sub.add_parser(name, help=_summary(name))
+        if name == chosen:
+            try:
+                modules[name] = _load(name)
+            except ImportError as err:
+                print(f"{PROG}: error: the {name} benchmark cannot run here: {err} (install the "
+                      "pinned set: pip install -r requirements-dev.lock)", file=sys.stderr)
+                return 1
+            modules[name].add_arguments(sub_parser)
     args = parser.parse_args(argv)
     from s2hand.data.errors import DataError
     from s2hand.hand import HandModelError, UnsafePickleError

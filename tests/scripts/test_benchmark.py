@@ -53,3 +53,18 @@ def test_ctrl_c_while_timing_gives_130_and_says_nothing_was_written(tmp_path):
     assert status == 130 and "Traceback" not in err, err
     assert the_one_note(err, "benchmark", signal.SIGINT).endswith("nothing is left on disk "
                                                                   "(this tool writes no files)")
+
+
+def test_only_the_chosen_benchmark_is_imported(tmp_path, monkeypatch, capsys):
+    (tmp_path / "mano.py").write_text('"""Good: runs."""\n'
+                                      "def add_arguments(parser):\n    pass\n"
+                                      "def run(args):\n    print('ran mano')\n")
+    (tmp_path / "render.py").write_text('"""Broken: an optional package is missing."""\n'
+                                        "import a_package_that_is_not_installed\n")
+    monkeypatch.setattr(benchmark, "BENCH_DIR", tmp_path)
+    assert benchmark.main(["mano"]) == 0
+    assert "ran mano" in capsys.readouterr().out
+    assert benchmark.main(["render"]) == 1
+    err = capsys.readouterr().err
+    assert "the render benchmark cannot run here: No module named " in err
+    assert "a_package_that_is_not_installed" in err and "Traceback" not in err
