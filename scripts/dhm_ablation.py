@@ -26,6 +26,7 @@ import json
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -249,23 +250,22 @@ def bounds(args: argparse.Namespace) -> int:
     hand = template.hand_model
     subject = make_subject(hand, int(info["params"]["identity_seed"]))
     root_bind = torch.as_tensor(hand.global_pose[hand.root])
-    sums: dict[tuple[str, str, str], float] = {}
+    vertex_sums: dict[tuple[str, str], float] = defaultdict(float)   # (estimate, model)
+    joint_sums: dict[str, float] = defaultdict(float)                 # the template's
     count, worst_gt_fit = 0, 0.0
     with torch.no_grad():
         for batch in split.loader:
             rows = gt.rows(batch["seq"], batch["frame"])
-            joints, valid = batch["joints"].double(), batch["valid"].double()
+            joints, valid = batch["joints"], batch["valid"]
             root = torch.as_tensor(world[rows]) @ root_bind
             for name, euler in pose_estimates(gt.euler[rows], train_euler, args.blend).items():
                 e = torch.as_tensor(euler)
-                posed = {"template": template.pose_aligned(e.float(), joints.float()),
-                         "subject": subject.pose(e, root)}
-                for model, out in posed.items():
-                    mesh = out.mesh if model == "template" else out.vertices
+                posed = template.pose_aligned(e.float(), joints)
+                joint_sums[name] += float(joint_errors(posed.joints, joints, valid).sum())
+                for model, mesh in (("template", posed.mesh),
+                                    ("subject", subject.pose(e, root).vertices)):
                     err = surface_errors(mesh, gt.vertices[rows], gt.faces)
-                    jerr = joint_errors(out.joints.double(), joints, valid).numpy()
-                    sums[(name, model, "vertex")] = sums.get((name, model, "vertex"), 0) + err.sum()
-                    sums[(name, model, "joint")] = sums.get((name, model, "joint"), 0) + jerr.sum()
+                    vertex_sums[(name, model)] += float(err.sum())
                     if name == "ground_truth" and model == "subject":
                         worst_gt_fit = max(worst_gt_fit, float(err.max()))
             count += len(rows)
@@ -280,8 +280,8 @@ def bounds(args: argparse.Namespace) -> int:
     titles = dict(POSE_ESTIMATES)
     titles.update({f"blend {t:g}": f"truth + {t:g} × (nearest − truth)" for t in args.blend})
     for name, title in titles.items():
-        a, ideal = (sums[(name, m, "vertex")] / count for m in ("template", "subject"))
-        joint = sums[(name, "template", "joint")] / count
+        a, ideal = (vertex_sums[(name, m)] / count for m in ("template", "subject"))
+        joint = joint_sums[name] / count
         lines.append(f"| {title} | {joint:.2f} | {a:.3f} | {ideal:.3f} | {ideal / a:.2f} |")
     lines.append(f"\nHeld-out samples: {count} of {', '.join(sorted(method.test_sequences()))}; "
                  f"training frames: {len(train_euler)} of {len(train)} sequences.")
